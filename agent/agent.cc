@@ -1,0 +1,275 @@
+#include "agent/agent.h"
+
+#include <chrono>
+
+#include "common/batch_codec.h"
+#include "common/log.h"
+#include "common/time_util.h"
+
+namespace edgeline {
+
+Result<std::map<std::string, std::string>> ParseLabels(const std::string& text) {
+  std::map<std::string, std::string> out;
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t end = text.find(',', start);
+    if (end == std::string::npos) end = text.size();
+    std::string item = text.substr(start, end - start);
+    size_t eq = item.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      return Status::Error("label \"" + item + "\" is not key=value");
+    }
+    out[item.substr(0, eq)] = item.substr(eq + 1);
+    start = end + 1;
+  }
+  return out;
+}
+
+Agent::Agent(AgentOptions options) : opts_(std::move(options)), topics_(opts_.topic_prefix) {}
+
+Agent::~Agent() { Stop(); }
+
+std::string Agent::StatePayload(bool online) const {
+  nlohmann::json j = {{"agent_id", opts_.agent_id},
+                      {"status", online ? "online" : "offline"},
+                      {"version", EDGELINE_VERSION},
+                      {"labels", opts_.labels},
+                      {"epoch", state_ ? state_->epoch() : 0},
+                      {"started_ms", started_ms_},
+                      {"updated_ms", NowMs()},
+                      {"capabilities",
+                       {{"inputs", {"file", "stdin"}},
+                        {"formats", {"csv", "ndjson"}},
+                        {"modes", {"batch"}}}}};
+  return j.dump();
+}
+
+Status Agent::Start() {
+  if (!IsValidId(opts_.agent_id)) {
+    return Status::Error("agent id \"" + opts_.agent_id + "\" must match [A-Za-z0-9_.-]{1,64}");
+  }
+  auto st = StateDir::Open(opts_.state_dir);
+  if (!st.ok()) return st.status();
+  state_ = std::move(st.value());
+  started_ms_ = NowMs();
+  MqttOptions mo = opts_.mqtt;
+  if (mo.client_id.empty()) mo.client_id = "edgeline-agent-" + opts_.agent_id;
+  mo.will_topic = topics_.AgentState(opts_.agent_id);
+  mo.will_payload = StatePayload(false);
+  mo.will_retained = true;
+  mqtt_ = std::make_unique<MqttClient>(mo, [this](const MqttMessage& m) { OnMessage(m); });
+  mqtt_->AddSubscription(topics_.AllJobs(), 1);
+  mqtt_->SetOnConnect([this] { OnConnect(); });
+  LOG_INFO("agent " << opts_.agent_id << " epoch " << state_->epoch() << ", state dir "
+                    << opts_.state_dir << ", broker " << mo.uri);
+  mqtt_->Start();
+  return Status::Ok();
+}
+
+void Agent::OnConnect() {
+  Status s = mqtt_->Publish(topics_.AgentState(opts_.agent_id), StatePayload(true), 1, true);
+  if (!s.ok()) LOG_WARN("cannot publish agent state: " << s.message());
+  std::map<std::string, std::string> statuses;
+  {
+    std::lock_guard<std::mutex> lock(status_mu_);
+    statuses = last_status_;
+  }
+  for (const auto& [job_id, payload] : statuses) {
+    s = mqtt_->Publish(topics_.JobStatus(opts_.agent_id, job_id), payload, 1, true);
+    if (!s.ok()) LOG_WARN("cannot re-publish status of job " << job_id << ": " << s.message());
+  }
+}
+
+void Agent::Stop() {
+  if (!mqtt_) return;
+  {
+    std::lock_guard<std::mutex> lock(jobs_mu_);
+    for (auto& [id, job] : jobs_) job->cancel = true;
+  }
+  // Join outside the lock: workers publish status, which never takes jobs_mu_.
+  std::map<std::string, std::unique_ptr<RunningJob>> jobs;
+  {
+    std::lock_guard<std::mutex> lock(jobs_mu_);
+    jobs.swap(jobs_);
+  }
+  for (auto& [id, job] : jobs) {
+    if (job->thread.joinable()) job->thread.join();
+  }
+  if (mqtt_->IsConnected()) {
+    Status s = mqtt_->Publish(topics_.AgentState(opts_.agent_id), StatePayload(false), 1, true,
+                              std::chrono::seconds(2));
+    if (!s.ok()) LOG_WARN("cannot publish offline state: " << s.message());
+  }
+  mqtt_->Stop();
+  mqtt_.reset();
+}
+
+void Agent::OnMessage(const MqttMessage& msg) {
+  Topics::Parsed p = topics_.Parse(msg.topic);
+  if (p.kind != Topics::Parsed::kJob) return;
+  if (!IsValidId(p.job_id)) {
+    LOG_WARN("ignoring job topic with an invalid job id: " << msg.topic);
+    return;
+  }
+  OnJobSpec(p.job_id, msg.payload);
+}
+
+void Agent::OnJobSpec(const std::string& job_id, const std::string& payload) {
+  std::lock_guard<std::mutex> lock(jobs_mu_);
+  if (payload.empty()) {  // deleted (MQTT convention: empty retained payload)
+    if (jobs_.count(job_id)) LOG_INFO("job " << job_id << " deleted; stopping it");
+    StopJob(job_id);
+    state_->ForgetCompleted(job_id);
+    return;
+  }
+  auto parsed = ParseJobSpec(payload);
+  if (!parsed.ok()) {
+    // Report only when the spec plausibly targets this agent: an unparseable target
+    // counts as plausible, so a broken spec is never silently ignored by everyone.
+    nlohmann::json j = nlohmann::json::parse(payload, nullptr, false);
+    bool maybe_ours = true;
+    if (j.is_object() && j.contains("target") && j["target"].is_object()) {
+      const auto& t = j["target"];
+      bool by_id = false, by_label = false;
+      if (t.contains("agents") && t["agents"].is_array()) {
+        for (const auto& a : t["agents"]) by_id |= a.is_string() && a.get<std::string>() == opts_.agent_id;
+      }
+      if (t.contains("labels") && t["labels"].is_object() && !t["labels"].empty()) {
+        by_label = true;
+        for (const auto& [k, v] : t["labels"].items()) {
+          auto it = opts_.labels.find(k);
+          by_label &= it != opts_.labels.end() && v.is_string() && v.get<std::string>() == it->second;
+        }
+      }
+      maybe_ours = by_id || by_label;
+    }
+    if (maybe_ours) {
+      LOG_WARN("job " << job_id << " refused: " << parsed.status().message());
+      int64_t version = j.is_object() && j.contains("version") && j["version"].is_number_integer()
+                            ? j["version"].get<int64_t>()
+                            : 0;
+      PublishStatus(job_id, version, "failed", nlohmann::json::object(), parsed.status().message());
+    }
+    return;
+  }
+  JobSpec spec = std::move(parsed.value());
+  if (spec.job_id != job_id) {
+    PublishStatus(job_id, spec.version, "failed", nlohmann::json::object(),
+                  "job spec /job_id: \"" + spec.job_id + "\" does not match the topic's job id \"" +
+                      job_id + "\"");
+    return;
+  }
+  if (!spec.Targets(opts_.agent_id, opts_.labels)) {
+    if (jobs_.count(job_id)) {
+      LOG_INFO("job " << job_id << " no longer targets this agent; stopping it");
+      StopJob(job_id);
+    }
+    return;
+  }
+  auto it = jobs_.find(job_id);
+  if (it != jobs_.end() && it->second->spec.version == spec.version &&
+      it->second->spec.raw == spec.raw) {
+    return;  // already running or finished this exact spec
+  }
+  if (auto done = state_->Completed(job_id, spec.version)) {
+    // Completed before a restart: re-announce the result (the broker may have lost it).
+    PublishStatus(job_id, spec.version, "completed", (*done)["counters"], "");
+    return;
+  }
+  StopJob(job_id);
+  StartJob(std::move(spec));
+}
+
+void Agent::StopJob(const std::string& job_id) {
+  auto it = jobs_.find(job_id);
+  if (it == jobs_.end()) return;
+  it->second->cancel = true;
+  if (it->second->thread.joinable()) it->second->thread.join();
+  jobs_.erase(it);
+}
+
+void Agent::StartJob(JobSpec spec) {
+  auto job = std::make_unique<RunningJob>();
+  job->spec = std::move(spec);
+  RunningJob* raw = job.get();
+  LOG_INFO("job " << raw->spec.job_id << " v" << raw->spec.version << " accepted");
+  PublishStatus(raw->spec.job_id, raw->spec.version, "accepted", nlohmann::json::object(), "");
+  job->thread = std::thread([this, raw] { RunJob(raw); });
+  jobs_[raw->spec.job_id] = std::move(job);
+}
+
+void Agent::RunJob(RunningJob* job) {
+  const JobSpec& spec = job->spec;
+  PublishStatus(spec.job_id, spec.version, "running", nlohmann::json::object(), "");
+  int64_t last_status_ms = NowMs();
+  JobPipeline* pipeline_ptr = nullptr;
+  JobPipeline pipeline(
+      spec,
+      [&](std::vector<Record>&& records) {
+        Status s = PublishBatch(job, std::move(records));
+        if (s.ok() && NowMs() - last_status_ms >= opts_.status_interval_ms) {
+          last_status_ms = NowMs();
+          PublishStatus(spec.job_id, spec.version, "running", pipeline_ptr->Snapshot().ToJson(), "");
+        }
+        return s;
+      },
+      &job->cancel);
+  pipeline_ptr = &pipeline;
+  Status s = RunJobInputs(&pipeline, spec, opts_.agent_id, "");
+  nlohmann::json counters = pipeline.counters().ToJson();
+  if (s.ok()) {
+    Status m = state_->MarkCompleted(spec.job_id, spec.version, counters);
+    if (!m.ok()) LOG_ERROR("job " << spec.job_id << ": " << m.message());
+    LOG_INFO("job " << spec.job_id << " v" << spec.version << " completed: " << counters.dump());
+    PublishStatus(spec.job_id, spec.version, "completed", counters, "");
+  } else if (job->cancel) {
+    LOG_INFO("job " << spec.job_id << " v" << spec.version << " stopped");
+  } else {
+    LOG_WARN("job " << spec.job_id << " v" << spec.version << " failed: " << s.message());
+    PublishStatus(spec.job_id, spec.version, "failed", counters, s.message());
+  }
+  job->finished = true;
+}
+
+Status Agent::PublishBatch(RunningJob* job, std::vector<Record>&& records) {
+  const JobSpec& spec = job->spec;
+  Batch batch = MakeBatch(spec.fields, spec.ts_field, records);
+  auto seq = state_->NextSeq(spec.job_id);
+  if (!seq.ok()) return seq.status();
+  BatchHeader& h = batch.header;
+  h.agent_id = opts_.agent_id;
+  h.job_id = spec.job_id;
+  h.job_version = spec.version;
+  h.epoch = state_->epoch();
+  h.seq = seq.value();
+  h.schema_hash = spec.SchemaHash();
+  const std::string topic = topics_.Data(spec.job_id, opts_.agent_id);
+  // Until the spool lands (docs/operations.md), a batch waits here while the broker is
+  // unreachable: backpressure on the job, never a silent drop.
+  while (true) {
+    h.published_ms = NowMs();
+    std::string payload = EncodeBatch(batch, spec.compress_zstd);
+    Status s = mqtt_->Publish(topic, payload, 1, false);
+    if (s.ok()) return s;
+    if (job->cancel) return Status::Error("cancelled");
+    LOG_DEBUG("job " << spec.job_id << " batch " << h.seq << ": " << s.message() << "; retrying");
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  }
+}
+
+void Agent::PublishStatus(const std::string& job_id, int64_t version, const std::string& state,
+                          const nlohmann::json& counters, const std::string& error) {
+  nlohmann::json j = {{"agent_id", opts_.agent_id}, {"job_id", job_id},
+                      {"version", version},         {"state", state},
+                      {"counters", counters},       {"updated_ms", NowMs()}};
+  if (!error.empty()) j["error"] = error;
+  std::string payload = j.dump();
+  {
+    std::lock_guard<std::mutex> lock(status_mu_);
+    last_status_[job_id] = payload;
+  }
+  Status s = mqtt_->Publish(topics_.JobStatus(opts_.agent_id, job_id), payload, 1, true);
+  if (!s.ok()) LOG_WARN("cannot publish status of job " << job_id << ": " << s.message());
+}
+
+}  // namespace edgeline

@@ -1,0 +1,150 @@
+#include "agent/cast.h"
+
+#include <charconv>
+#include <cmath>
+#include <limits>
+
+#include "common/time_util.h"
+
+namespace edgeline {
+
+std::optional<double> ParseStrictDouble(std::string_view text) {
+  if (!text.empty() && text[0] == '+') text.remove_prefix(1);
+  if (text.empty()) return std::nullopt;
+  char c = text[0];
+  if (!((c >= '0' && c <= '9') || c == '-' || c == '.')) return std::nullopt;
+  for (char ch : text) {  // from_chars would accept "nan", "inf" and hex after '-'
+    bool ok = (ch >= '0' && ch <= '9') || ch == '-' || ch == '+' || ch == '.' || ch == 'e' ||
+              ch == 'E';
+    if (!ok) return std::nullopt;
+  }
+  double v;
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc() || ptr != text.data() + text.size() || !std::isfinite(v)) {
+    return std::nullopt;
+  }
+  return v;
+}
+
+namespace {
+
+std::optional<int64_t> ParseStrictInt(std::string_view text) {
+  if (!text.empty() && text[0] == '+') text.remove_prefix(1);
+  int64_t v;
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (text.empty() || ec != std::errc() || ptr != text.data() + text.size()) return std::nullopt;
+  return v;
+}
+
+// A number from a numeric cell or numeric text.
+std::optional<double> CellNumber(const RawCell& cell) {
+  if (cell.kind == RawCell::kNumber) return cell.number;
+  if (cell.kind == RawCell::kText) return ParseStrictDouble(cell.text);
+  return std::nullopt;
+}
+
+bool IsNullCell(const RawCell& cell) {
+  return cell.kind == RawCell::kMissing || cell.kind == RawCell::kNull ||
+         (cell.kind == RawCell::kText && cell.text.empty());
+}
+
+// Returns false on a cast error; *out is null for null cells.
+bool CastValue(const RawCell& cell, FieldType type, Value* out) {
+  if (type == FieldType::kString) {
+    if (cell.kind == RawCell::kMissing || cell.kind == RawCell::kNull) {
+      *out = std::monostate{};
+      return true;
+    }
+    if (cell.kind != RawCell::kText) return false;
+    *out = cell.text;
+    return true;
+  }
+  if (IsNullCell(cell)) {
+    *out = std::monostate{};
+    return true;
+  }
+  switch (type) {
+    case FieldType::kFloat: {
+      auto d = CellNumber(cell);
+      if (!d) return false;
+      *out = *d;
+      return true;
+    }
+    case FieldType::kInt: {
+      const std::string& t = cell.text;  // for kNumber this is the JSON token
+      if (cell.kind != RawCell::kNumber && cell.kind != RawCell::kText) return false;
+      auto i = ParseStrictInt(t);
+      if (!i) return false;
+      *out = *i;
+      return true;
+    }
+    case FieldType::kBool: {
+      if (cell.kind == RawCell::kBool) {
+        *out = cell.boolean;
+        return true;
+      }
+      if (cell.kind != RawCell::kText) return false;
+      std::string t;
+      for (char c : cell.text) t += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      if (t == "true" || t == "1") *out = true;
+      else if (t == "false" || t == "0") *out = false;
+      else return false;
+      return true;
+    }
+    case FieldType::kString:
+      break;
+  }
+  return false;
+}
+
+}  // namespace
+
+std::optional<int64_t> CastTimestamp(const RawCell& cell, TimestampFormat format) {
+  if (format == TimestampFormat::kIso8601) {
+    if (cell.kind != RawCell::kText) return std::nullopt;
+    return ParseIso8601Ms(cell.text);
+  }
+  if (cell.kind != RawCell::kNumber && cell.kind != RawCell::kText) return std::nullopt;
+  const std::string& text = cell.text;
+  double scale = format == TimestampFormat::kEpochS    ? 1000.0
+                 : format == TimestampFormat::kEpochMs ? 1.0
+                                                       : 0.001;
+  // Integers are converted exactly; decimals through double (sub-ms truncated).
+  if (auto i = ParseStrictInt(text)) {
+    if (format == TimestampFormat::kEpochS) {
+      if (*i > std::numeric_limits<int64_t>::max() / 1000 ||
+          *i < std::numeric_limits<int64_t>::min() / 1000) {
+        return std::nullopt;
+      }
+      return *i * 1000;
+    }
+    if (format == TimestampFormat::kEpochMs) return *i;
+    return *i >= 0 ? *i / 1000 : -((-*i + 999) / 1000);
+  }
+  auto d = ParseStrictDouble(text);
+  if (!d) return std::nullopt;
+  double ms = std::floor(*d * scale);
+  if (!(ms > -9.2e18 && ms < 9.2e18)) return std::nullopt;
+  return static_cast<int64_t>(ms);
+}
+
+const char* CastRecord(const JobSpec& spec, const std::vector<RawCell>& cells, Record* out) {
+  size_t base = 0;
+  out->ts_ms = 0;
+  if (!spec.ts_field.empty()) {
+    auto ts = CastTimestamp(cells[0], spec.ts_format);
+    if (!ts) return "bad_timestamp";
+    out->ts_ms = *ts;
+    base = 1;
+  }
+  out->values.resize(spec.fields.size());
+  for (size_t i = 0; i < spec.fields.size(); ++i) {
+    if (!CastValue(cells[base + i], spec.fields[i].type, &out->values[i])) return "cast_error";
+  }
+  for (size_t i = 0; i < spec.fields.size(); ++i) {
+    if (spec.fields[i].required && IsNull(out->values[i])) return "missing_required";
+  }
+  return nullptr;
+}
+
+}  // namespace edgeline

@@ -1,0 +1,51 @@
+// Streaming RFC 4180 CSV reader (scalar). Quoted fields may hold the delimiter, CR, LF
+// and escaped quotes (""); lines end in LF or CRLF; the last line may lack a newline; a
+// UTF-8 BOM at the start is skipped; blank lines are skipped.
+//
+// Not thread-safe. Memory is bounded by max_line_bytes plus the read buffer.
+#pragma once
+
+#include <istream>
+#include <string>
+#include <vector>
+
+namespace edgeline {
+
+struct CsvField {
+  std::string text;
+  bool quoted = false;  // distinguishes "" (empty string) from an empty field
+};
+
+class CsvReader {
+ public:
+  enum class Outcome { kRow, kError, kEnd };
+
+  // `in` must outlive the reader.
+  CsvReader(std::istream& in, char delimiter, size_t max_line_bytes);
+
+  // Reads the next record. kRow: *fields holds it. kError: the record was malformed,
+  // *reason is "csv_unterminated_quote", "csv_bad_quote" or "line_too_long", and the
+  // reader has skipped to the next line. kEnd: no more input.
+  Outcome Next(std::vector<CsvField>* fields, std::string* reason);
+
+  // 1-based line number where the last returned record started.
+  size_t line() const { return record_line_; }
+
+ private:
+  bool Fill();
+  int Peek();
+  int Get();
+  void SkipRestOfLine();
+
+  std::istream& in_;
+  char delim_;
+  size_t max_line_;
+  std::string buf_;
+  size_t pos_ = 0;
+  bool eof_ = false;
+  bool started_ = false;
+  size_t line_ = 1;
+  size_t record_line_ = 0;
+};
+
+}  // namespace edgeline

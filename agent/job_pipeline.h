@@ -1,0 +1,88 @@
+// One job's record pipeline: parse (CSV or NDJSON) -> cast -> clean -> batch.
+// Used by the agent daemon and by `edgeline-agent run`.
+//
+// Thread-safety: Run/Flush from one thread; Snapshot() from any thread.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <istream>
+#include <map>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "agent/cleaner.h"
+#include "agent/raw_cell.h"
+#include "common/job_spec.h"
+#include "common/record.h"
+#include "common/status.h"
+
+namespace edgeline {
+
+// Counts by outcome and reason. read = kept + rejected + dropped.
+struct JobCounters {
+  int64_t read = 0;
+  int64_t kept = 0;
+  int64_t rejected = 0;  // could not be parsed or cast
+  int64_t dropped = 0;   // removed by a clean op
+  std::map<std::string, int64_t> reasons;
+  int64_t batches = 0;   // batches handed to the sink
+
+  // {"read":..,"kept":..,"rejected":..,"dropped":..,"reasons":{..},"batches":..}
+  nlohmann::json ToJson() const;
+};
+
+// Receives each batch of kept records (at most spec.batch_max_records). An error aborts
+// the job.
+using BatchSink = std::function<Status(std::vector<Record>&& records)>;
+
+class JobPipeline {
+ public:
+  // `spec` must outlive the pipeline. `cancel` (may be null) aborts Run when set.
+  JobPipeline(const JobSpec& spec, BatchSink sink, const std::atomic<bool>* cancel = nullptr);
+
+  // Reads `in` to its end. `name` is used in error messages. Returns an error for
+  // input that cannot be processed at all (e.g. a CSV header without the timestamp
+  // column), a sink error, or cancellation; bad rows are counted, not errors.
+  Status Run(std::istream& in, const std::string& name);
+  // Hands any partial batch to the sink.
+  Status Flush();
+  // A consistent copy of the counters as of the last batch boundary (or Flush).
+  JobCounters Snapshot() const;
+  // The live counters. REQUIRES: called from the thread running the pipeline.
+  const JobCounters& counters() const { return counters_; }
+
+ private:
+  Status RunCsv(std::istream& in, const std::string& name);
+  Status RunNdjson(std::istream& in);
+  // Casts, cleans and batches one parsed row.
+  Status Process(const std::vector<RawCell>& cells);
+  Status Reject(const std::string& reason);
+  void Publish();
+
+  const JobSpec& spec_;
+  BatchSink sink_;
+  const std::atomic<bool>* cancel_;
+  Cleaner cleaner_;
+  std::vector<Record> pending_;
+  int64_t pending_since_ms_ = 0;
+  JobCounters counters_;
+  mutable std::mutex snapshot_mu_;
+  JobCounters snapshot_;
+};
+
+// The job's input files: the path with {agent_id} expanded, as a glob, sorted. An error
+// when nothing matches.
+Result<std::vector<std::string>> ResolveInputFiles(const JobSpec& spec,
+                                                   const std::string& agent_id);
+
+// Runs the pipeline over the job's input files, or stdin for input.type "stdin", then
+// flushes. `override_input` ("" = none, "-" = stdin, else a path) replaces the spec's.
+Status RunJobInputs(JobPipeline* pipeline, const JobSpec& spec, const std::string& agent_id,
+                    const std::string& override_input);
+
+}  // namespace edgeline

@@ -1,0 +1,49 @@
+// The agent's persistent state (docs/operations.md#state-directory):
+//   epoch                  random id of this state dir; a new one only when the dir is lost
+//   seq/<job_id>           last sequence number handed out for the job (never reused)
+//   jobs/<job_id>.done     {"version":N,"counters":{...}} for a completed batch job
+// Every write is write-temp + fsync + rename, so a crash leaves the old or the new file.
+//
+// Thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "common/status.h"
+
+namespace edgeline {
+
+class StateDir {
+ public:
+  // Creates the directory (and parents) if needed and loads or creates the epoch.
+  static Result<std::unique_ptr<StateDir>> Open(const std::string& path);
+
+  int64_t epoch() const { return epoch_; }
+  const std::string& path() const { return path_; }
+
+  // Reserves and persists the next sequence number for a job (1, 2, ...).
+  Result<int64_t> NextSeq(const std::string& job_id);
+
+  // The stored completion record of a job, if it completed at `version`.
+  std::optional<nlohmann::json> Completed(const std::string& job_id, int64_t version);
+  Status MarkCompleted(const std::string& job_id, int64_t version, const nlohmann::json& counters);
+  void ForgetCompleted(const std::string& job_id);
+
+ private:
+  StateDir(std::string path, int64_t epoch) : path_(std::move(path)), epoch_(epoch) {}
+  std::string path_;
+  int64_t epoch_;
+  std::mutex mu_;
+};
+
+// Writes `data` to `path` atomically (temp file, fsync, rename, fsync of the directory).
+Status WriteFileAtomic(const std::string& path, const std::string& data);
+// Reads a whole file; nullopt if it does not exist or cannot be read.
+std::optional<std::string> ReadFile(const std::string& path);
+
+}  // namespace edgeline

@@ -1,0 +1,423 @@
+#include "aggregator/aggregator.h"
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+
+#include "common/log.h"
+#include "common/time_util.h"
+
+namespace edgeline {
+
+namespace {
+std::string BatchKey(const std::string& agent, const std::string& job, int64_t epoch, int64_t seq) {
+  return agent + '\x1f' + job + '\x1f' + std::to_string(epoch) + '\x1f' + std::to_string(seq);
+}
+
+void AppendGroupValue(const Value& v, std::string* out) {
+  char buf[32];
+  switch (v.index()) {
+    case 1: std::snprintf(buf, sizeof(buf), "%.17g", std::get<double>(v)); *out += buf; break;
+    case 2: *out += std::to_string(std::get<int64_t>(v)); break;
+    case 3: *out += std::get<std::string>(v); break;
+    case 4: *out += std::get<bool>(v) ? "true" : "false"; break;
+    default: break;  // null: empty
+  }
+}
+
+prometheus::Histogram::BucketBoundaries LatencyBuckets() {
+  return {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300};
+}
+}  // namespace
+
+Aggregator::Aggregator(AggregatorOptions options, std::shared_ptr<prometheus::Registry> registry)
+    : opts_(std::move(options)),
+      topics_(opts_.topic_prefix),
+      registry_(std::move(registry)),
+      batches_family_(prometheus::BuildCounter()
+                          .Name("edgeline_aggregator_batches_total")
+                          .Help("Batches received, by outcome (applied, duplicate, invalid)")
+                          .Register(*registry_)),
+      records_family_(prometheus::BuildCounter()
+                          .Name("edgeline_aggregator_records_total")
+                          .Help("Records merged into windows, by job")
+                          .Register(*registry_)),
+      batches_applied_(batches_family_.Add({{"outcome", "applied"}})),
+      batches_duplicate_(batches_family_.Add({{"outcome", "duplicate"}})),
+      batches_invalid_(batches_family_.Add({{"outcome", "invalid"}})),
+      commit_seconds_(prometheus::BuildHistogram()
+                          .Name("edgeline_aggregator_commit_seconds")
+                          .Help("Duration of one SQLite flush transaction")
+                          .Register(*registry_)
+                          .Add({}, prometheus::Histogram::BucketBoundaries{
+                                       0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
+                                       0.5, 1})),
+      batch_latency_seconds_(prometheus::BuildHistogram()
+                                 .Name("edgeline_aggregator_batch_latency_seconds")
+                                 .Help("Time from a batch's publication by the agent to its commit")
+                                 .Register(*registry_)
+                                 .Add({}, LatencyBuckets())) {}
+
+Aggregator::~Aggregator() { Stop(); }
+
+Status Aggregator::Start() {
+  auto store = Store::Open(opts_.db_path);
+  if (!store.ok()) return store.status();
+  store_ = std::move(store.value());
+  size_t nwin = 0, nkeys = 0;
+  Status s = store_->LoadWindows([&](const WindowRow& r) {
+    windows_[r.key] = r;
+    ++nwin;
+  });
+  if (s.ok()) {
+    s = store_->LoadAppliedKeys([&](const AppliedKey& k) {
+      applied_.insert(BatchKey(k.agent_id, k.job_id, k.epoch, k.seq));
+      ++nkeys;
+    });
+  }
+  if (s.ok()) {
+    s = store_->LoadJobs([&](const JobRow& j) {
+      auto spec = ParseJobSpec(j.spec);
+      if (!spec.ok()) return;
+      JobInfo& info = jobs_[j.job_id];
+      info.versions[j.version] = std::make_shared<JobSpec>(std::move(spec.value()));
+      info.latest = j.version;
+      info.deleted = j.deleted;
+    });
+  }
+  if (s.ok()) {
+    s = store_->LoadAgents([&](const AgentRow& a) {
+      nlohmann::json j = nlohmann::json::parse(a.payload, nullptr, false);
+      if (j.is_discarded()) return;
+      if (a.job_id.empty()) agent_state_[a.agent_id] = j;
+      else agent_jobs_[a.agent_id][a.job_id] = j;
+    });
+  }
+  if (!s.ok()) return s;
+  LOG_INFO("database " << opts_.db_path << ": " << nwin << " windows, " << nkeys
+                       << " applied batch keys, " << jobs_.size() << " jobs");
+  flusher_ = std::thread([this] { FlushLoop(); });
+
+  MqttOptions mo = opts_.mqtt;
+  if (mo.client_id.empty()) mo.client_id = "edgeline-aggregator";
+  mqtt_ = std::make_unique<MqttClient>(mo, [this](const MqttMessage& m) { OnMessage(m); });
+  mqtt_->AddSubscription(topics_.AllJobs(), 1);
+  mqtt_->AddSubscription(topics_.AllAgentStates(), 1);
+  mqtt_->AddSubscription(topics_.AllJobStatuses(), 1);
+  mqtt_->AddSubscription(topics_.AllData(), 1);
+  mqtt_->Start();
+  return Status::Ok();
+}
+
+void Aggregator::Stop() {
+  if (mqtt_) {
+    mqtt_->Stop();
+    mqtt_.reset();
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (stopping_) return;
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (flusher_.joinable()) flusher_.join();
+  store_.reset();
+}
+
+void Aggregator::OnMessage(const MqttMessage& msg) {
+  Topics::Parsed p = topics_.Parse(msg.topic);
+  switch (p.kind) {
+    case Topics::Parsed::kData:
+      OnData(p.job_id, p.agent_id, msg.payload);
+      break;
+    case Topics::Parsed::kJob:
+      OnJob(p.job_id, msg.payload);
+      break;
+    case Topics::Parsed::kAgentState:
+    case Topics::Parsed::kJobStatus: {
+      if (msg.payload.empty()) return;
+      nlohmann::json j = nlohmann::json::parse(msg.payload, nullptr, false);
+      if (!j.is_object()) {
+        LOG_WARN("ignoring non-JSON status on " << msg.topic);
+        return;
+      }
+      std::lock_guard<std::mutex> lock(mu_);
+      if (p.kind == Topics::Parsed::kAgentState) agent_state_[p.agent_id] = j;
+      else agent_jobs_[p.agent_id][p.job_id] = j;
+      pending_.agents.push_back(AgentRow{p.agent_id, p.job_id, msg.payload});
+      break;
+    }
+    case Topics::Parsed::kOther:
+      break;
+  }
+}
+
+void Aggregator::OnJob(const std::string& job_id, const std::string& payload) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (payload.empty()) {
+    auto it = jobs_.find(job_id);
+    if (it != jobs_.end() && !it->second.deleted) {
+      it->second.deleted = true;
+      pending_.jobs.push_back(JobRow{job_id, it->second.latest, "", true});
+      LOG_INFO("job " << job_id << " deleted; its windows are kept");
+    }
+    return;
+  }
+  auto spec = ParseJobSpec(payload);
+  if (!spec.ok()) {
+    LOG_WARN("job " << job_id << ": ignoring invalid spec: " << spec.status().message());
+    return;
+  }
+  if (spec->job_id != job_id) {
+    LOG_WARN("job topic " << job_id << " carries job_id " << spec->job_id << "; ignored");
+    return;
+  }
+  JobInfo& info = jobs_[job_id];
+  int64_t version = spec->version;
+  auto known = info.versions.find(version);
+  bool changed = known == info.versions.end() || known->second->raw != spec->raw ||
+                 info.deleted || version != info.latest;
+  info.versions[version] = std::make_shared<JobSpec>(std::move(spec.value()));
+  if (version >= info.latest) {
+    info.latest = version;
+    info.deleted = false;
+  }
+  if (changed) {
+    pending_.jobs.push_back(JobRow{job_id, version, payload, false});
+    LOG_INFO("job " << job_id << " v" << version << " registered");
+  }
+  RetryParked();
+}
+
+std::shared_ptr<const JobSpec> Aggregator::SpecFor(const std::string& job_id,
+                                                   int64_t version) const {
+  auto it = jobs_.find(job_id);
+  if (it == jobs_.end() || it->second.versions.empty()) return nullptr;
+  auto v = it->second.versions.find(version);
+  if (v != it->second.versions.end()) return v->second;
+  // An older or newer version than any we know: the latest spec decides the windows;
+  // fields it names but the batch lacks are skipped.
+  return it->second.versions.rbegin()->second;
+}
+
+void Aggregator::OnData(const std::string& topic_job, const std::string& topic_agent,
+                        const std::string& payload) {
+  auto decoded = DecodeBatch(payload, opts_.limits);
+  if (!decoded.ok()) {
+    batches_invalid_.Increment();
+    LOG_WARN("batch on job " << topic_job << " from " << topic_agent << " rejected: "
+                             << decoded.status().message());
+    return;
+  }
+  Batch& b = decoded.value();
+  if (b.header.job_id != topic_job || b.header.agent_id != topic_agent) {
+    batches_invalid_.Increment();
+    LOG_WARN("batch header (" << b.header.agent_id << ", " << b.header.job_id
+                              << ") does not match its topic; rejected");
+    return;
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  const std::string key = BatchKey(b.header.agent_id, b.header.job_id, b.header.epoch, b.header.seq);
+  if (applied_.count(key)) {
+    batches_duplicate_.Increment();
+    return;
+  }
+  auto spec = SpecFor(b.header.job_id, b.header.job_version);
+  if (!spec) {
+    if (parked_.size() >= opts_.max_parked_batches) {
+      batches_invalid_.Increment();
+      LOG_WARN("batch " << key << " for unknown job " << b.header.job_id
+                        << " rejected: parking area full");
+      return;
+    }
+    parked_.push_back(Parked{NowMs(), std::move(b)});
+    return;
+  }
+  ApplyBatch(b, *spec);
+}
+
+void Aggregator::ApplyBatch(const Batch& b, const JobSpec& spec) {
+  const BatchHeader& h = b.header;
+  applied_.insert(BatchKey(h.agent_id, h.job_id, h.epoch, h.seq));
+  pending_.keys.push_back(AppliedKey{h.agent_id, h.job_id, h.epoch, h.seq, h.count});
+  pending_published_ms_.push_back(h.published_ms);
+  batches_applied_.Increment();
+  if (!spec.has_aggregate || b.ts.size() != static_cast<size_t>(h.count)) {
+    // Nothing to window (a cleaning-only job, or a batch without event times): the batch
+    // is still recorded as applied so its redelivery is recognised.
+    return;
+  }
+  std::vector<int> group_cols;
+  for (const auto& g : spec.group_by) group_cols.push_back(b.ColumnIndex(g));
+  std::vector<std::pair<std::string, int>> metric_cols;
+  for (const auto& [field, list] : spec.metrics) {
+    int idx = b.ColumnIndex(field);
+    if (idx >= 0) metric_cols.emplace_back(field, idx);
+  }
+  std::map<WindowKey, Stats> local;
+  std::string group;
+  int64_t merged = 0;
+  for (int64_t i = 0; i < h.count; ++i) {
+    group.clear();
+    for (size_t g = 0; g < group_cols.size(); ++g) {
+      if (g) group += '|';
+      if (group_cols[g] >= 0) AppendGroupValue(b.columns[group_cols[g]].values[i], &group);
+    }
+    int64_t start = WindowStart(b.ts[i], spec.window_ms);
+    bool any = false;
+    for (const auto& [field, idx] : metric_cols) {
+      const Value& v = b.columns[idx].values[i];
+      if (!IsNumeric(v)) continue;
+      double d = AsDouble(v);
+      if (!std::isfinite(d)) continue;
+      local[WindowKey{h.job_id, start, group, field}].Add(d);
+      any = true;
+    }
+    merged += any;
+  }
+  for (auto& [key, stats] : local) {
+    WindowRow& row = windows_[key];
+    if (row.stats.count == 0) {
+      row.key = key;
+      row.end = key.start + spec.window_ms;
+    }
+    row.stats.Merge(stats);
+    dirty_.insert(key);
+  }
+  records_family_.Add({{"job", h.job_id}}).Increment(static_cast<double>(merged));
+}
+
+void Aggregator::RetryParked() {
+  std::deque<Parked> still;
+  int64_t now = NowMs();
+  for (auto& p : parked_) {
+    auto spec = SpecFor(p.batch.header.job_id, p.batch.header.job_version);
+    if (spec) {
+      const BatchHeader& h = p.batch.header;
+      if (applied_.count(BatchKey(h.agent_id, h.job_id, h.epoch, h.seq))) {
+        batches_duplicate_.Increment();
+      } else {
+        ApplyBatch(p.batch, *spec);
+      }
+    } else if (now - p.received_ms > opts_.park_timeout_ms) {
+      batches_invalid_.Increment();
+      LOG_WARN("batch seq " << p.batch.header.seq << " of unknown job " << p.batch.header.job_id
+                            << " from " << p.batch.header.agent_id
+                            << " rejected: no job spec arrived within "
+                            << opts_.park_timeout_ms << " ms");
+    } else {
+      still.push_back(std::move(p));
+    }
+  }
+  parked_.swap(still);
+}
+
+void Aggregator::Flush() {
+  CommitSet set;
+  std::vector<int64_t> published;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    RetryParked();
+    set.keys.swap(pending_.keys);
+    set.jobs.swap(pending_.jobs);
+    set.agents.swap(pending_.agents);
+    published.swap(pending_published_ms_);
+    set.windows.reserve(dirty_.size());
+    for (const auto& k : dirty_) set.windows.push_back(windows_[k]);
+    dirty_.clear();
+  }
+  if (set.empty()) return;
+  auto t0 = std::chrono::steady_clock::now();
+  int64_t now = NowMs();
+  Status s = store_->Commit(set, now);
+  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  std::lock_guard<std::mutex> lock(mu_);
+  last_commit_ok_ = s.ok();
+  if (!s.ok()) {
+    // Keep everything pending; the next tick retries. The in-memory state already holds
+    // the merges, so nothing is applied twice.
+    LOG_ERROR(s.message() << "; will retry");
+    for (auto& k : set.keys) pending_.keys.push_back(std::move(k));
+    for (auto& j : set.jobs) pending_.jobs.push_back(std::move(j));
+    for (auto& a : set.agents) pending_.agents.push_back(std::move(a));
+    for (auto& w : set.windows) dirty_.insert(w.key);
+    pending_published_ms_.insert(pending_published_ms_.end(), published.begin(), published.end());
+    return;
+  }
+  last_commit_ms_ = now;
+  commit_seconds_.Observe(secs);
+  for (int64_t p : published) batch_latency_seconds_.Observe(std::max<int64_t>(0, now - p) / 1000.0);
+}
+
+void Aggregator::FlushLoop() {
+  std::unique_lock<std::mutex> lock(mu_);
+  while (!stopping_) {
+    cv_.wait_for(lock, std::chrono::milliseconds(opts_.flush_interval_ms));
+    lock.unlock();
+    Flush();
+    lock.lock();
+  }
+  lock.unlock();
+  Flush();  // final commit on shutdown
+}
+
+Result<nlohmann::json> Aggregator::QueryWindows(const WindowQuery& q) {
+  auto rows = store_->QueryWindows(q);
+  if (!rows.ok()) return rows.status();
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = jobs_.find(q.job_id);
+  if (it == jobs_.end() && rows->empty()) {
+    return Status::Error("unknown job \"" + q.job_id + "\"");
+  }
+  return rows;
+}
+
+nlohmann::json Aggregator::Jobs() {
+  std::lock_guard<std::mutex> lock(mu_);
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& [id, info] : jobs_) {
+    auto spec = info.versions.rbegin()->second;
+    nlohmann::json j = {{"job_id", id}, {"version", info.latest}, {"deleted", info.deleted}};
+    if (spec->has_aggregate) {
+      j["window_ms"] = spec->window_ms;
+      j["group_by"] = spec->group_by;
+      j["metrics"] = spec->metrics;
+    }
+    out.push_back(j);
+  }
+  return out;
+}
+
+nlohmann::json Aggregator::Agents() {
+  std::lock_guard<std::mutex> lock(mu_);
+  nlohmann::json out = nlohmann::json::array();
+  std::set<std::string> ids;
+  for (const auto& [id, st] : agent_state_) ids.insert(id);
+  for (const auto& [id, jobs] : agent_jobs_) ids.insert(id);
+  for (const auto& id : ids) {
+    nlohmann::json a = {{"agent_id", id}};
+    auto st = agent_state_.find(id);
+    a["state"] = st == agent_state_.end() ? nlohmann::json(nullptr) : st->second;
+    nlohmann::json jobs = nlohmann::json::object();
+    auto js = agent_jobs_.find(id);
+    if (js != agent_jobs_.end()) {
+      for (const auto& [job, status] : js->second) jobs[job] = status;
+    }
+    a["jobs"] = jobs;
+    out.push_back(a);
+  }
+  return out;
+}
+
+nlohmann::json Aggregator::Health(bool* ok) {
+  bool db = store_ && store_->Healthy();
+  bool mq = mqtt_ && mqtt_->IsConnected();
+  std::lock_guard<std::mutex> lock(mu_);
+  *ok = db && last_commit_ok_;
+  return {{"status", *ok ? "ok" : "degraded"},
+          {"database", db ? (last_commit_ok_ ? "ok" : "commit failing") : "unavailable"},
+          {"mqtt", mq ? "connected" : "disconnected"},
+          {"last_commit_ms", last_commit_ms_}};
+}
+
+}  // namespace edgeline

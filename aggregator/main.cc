@@ -1,0 +1,118 @@
+// edgeline-aggregator: parses flags and config, wires store, MQTT and HTTP, runs until
+// SIGTERM/SIGINT.
+#include <csignal>
+#include <iostream>
+#include <thread>
+
+#include "aggregator/aggregator.h"
+#include "aggregator/http_api.h"
+#include "common/config.h"
+#include "common/log.h"
+
+namespace {
+volatile std::sig_atomic_t g_stop = 0;
+void OnSignal(int) { g_stop = 1; }
+const char kUsage[] =
+    "usage: edgeline-aggregator [--config FILE] --broker URI --db PATH --http HOST:PORT "
+    "[options]\n";
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace edgeline;
+  Config cfg({{"config", "", "config file (name = value lines)"},
+              {"broker", "tcp://127.0.0.1:1883", "MQTT broker URI (tcp://, ssl:// or mqtts://)"},
+              {"client_id", "edgeline-aggregator", "MQTT client id"},
+              {"db", "edgeline.db", "SQLite database file"},
+              {"http", "127.0.0.1:8080", "HTTP listen address (HOST:PORT)"},
+              {"topic_prefix", "edgeline", "first level of every MQTT topic"},
+              {"flush_interval_ms", "200", "how often window updates are committed"},
+              {"max_batch_bytes", "16777216", "largest batch payload accepted"},
+              {"username", "", "MQTT user name"},
+              {"password", "", "MQTT password"},
+              {"ca_file", "", "TLS: CA certificate file (PEM)"},
+              {"cert_file", "", "TLS: client certificate file (PEM)"},
+              {"key_file", "", "TLS: client key file (PEM)"},
+              {"log_level", "info", "debug, info, warn or error"},
+              {"check_config", "", "validate the configuration and exit", true},
+              {"version", "", "print the version and exit", true},
+              {"help", "", "show this help", true}},
+             "EDGELINE_AGGREGATOR");
+  std::vector<std::string> positional;
+  Status s = cfg.ParseArgs(std::vector<std::string>(argv + 1, argv + argc), &positional);
+  if (s.ok() && !positional.empty()) s = Status::Error("unexpected argument " + positional[0]);
+  if (!s.ok()) {
+    std::cerr << "edgeline-aggregator: " << s.message() << "\n" << kUsage;
+    return 2;
+  }
+  if (cfg.GetBool("help")) {
+    std::cout << kUsage << "\nOptions (also settable in the config file and as environment "
+              << "variables):\n" << cfg.Help();
+    return 0;
+  }
+  if (cfg.GetBool("version")) {
+    std::cout << "edgeline-aggregator " << EDGELINE_VERSION << "\n";
+    return 0;
+  }
+  AggregatorOptions opts;
+  opts.db_path = cfg.Get("db");
+  opts.topic_prefix = cfg.Get("topic_prefix");
+  opts.mqtt.uri = cfg.Get("broker");
+  opts.mqtt.client_id = cfg.Get("client_id");
+  opts.mqtt.username = cfg.Get("username");
+  opts.mqtt.password = cfg.Get("password");
+  opts.mqtt.ca_file = cfg.Get("ca_file");
+  opts.mqtt.cert_file = cfg.Get("cert_file");
+  opts.mqtt.key_file = cfg.Get("key_file");
+  auto flush = cfg.GetInt("flush_interval_ms");
+  auto max_bytes = cfg.GetInt("max_batch_bytes");
+  std::string host;
+  int port = 0;
+  LogLevel level;
+  std::string error;
+  if (!flush.ok()) error = flush.status().message();
+  else if (flush.value() < 1) error = "flush_interval_ms must be >= 1";
+  else if (!max_bytes.ok()) error = max_bytes.status().message();
+  else if (max_bytes.value() < 1024) error = "max_batch_bytes must be >= 1024";
+  else if (Status hp = ParseHostPort(cfg.Get("http"), &host, &port); !hp.ok()) error = "--http: " + hp.message();
+  else if (!ParseLogLevel(cfg.Get("log_level"), &level)) error = "--log-level: unknown level";
+  if (!error.empty()) {
+    std::cerr << "edgeline-aggregator: " << error << "\n";
+    return 2;
+  }
+  if (cfg.GetBool("check_config")) {
+    std::cout << "edgeline-aggregator: configuration ok\n";
+    return 0;
+  }
+  opts.flush_interval_ms = flush.value();
+  opts.limits.max_payload_bytes = static_cast<size_t>(max_bytes.value());
+  SetLogLevel(level);
+  SetLogTag("aggregator");
+
+  std::signal(SIGTERM, OnSignal);
+  std::signal(SIGINT, OnSignal);
+  std::signal(SIGPIPE, SIG_IGN);
+  try {
+    auto registry = std::make_shared<prometheus::Registry>();
+    Aggregator agg(opts, registry);
+    s = agg.Start();
+    if (!s.ok()) {
+      std::cerr << "edgeline-aggregator: " << s.message() << "\n";
+      return 1;
+    }
+    HttpApi http(&agg, registry);
+    s = http.Start(cfg.Get("http"));
+    if (!s.ok()) {
+      std::cerr << "edgeline-aggregator: " << s.message() << "\n";
+      agg.Stop();
+      return 1;
+    }
+    while (!g_stop) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    LOG_INFO("stopping");
+    http.Stop();
+    agg.Stop();
+  } catch (const std::exception& e) {
+    std::cerr << "edgeline-aggregator: " << e.what() << "\n";
+    return 1;
+  }
+  return 0;
+}

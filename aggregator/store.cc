@@ -1,0 +1,329 @@
+#include "aggregator/store.h"
+
+#include <sqlite3.h>
+
+#include <cmath>
+
+namespace edgeline {
+
+namespace {
+constexpr int kSchemaVersion = 1;
+
+const char kSchemaV1[] = R"sql(
+CREATE TABLE IF NOT EXISTS windows (
+  job_id       TEXT    NOT NULL,
+  window_start INTEGER NOT NULL,   -- UTC epoch ms, inclusive
+  window_end   INTEGER NOT NULL,   -- UTC epoch ms, exclusive
+  group_key    TEXT    NOT NULL,   -- group_by values joined with '|'
+  field        TEXT    NOT NULL,
+  count        INTEGER NOT NULL,
+  sum          REAL    NOT NULL,
+  min          REAL,
+  max          REAL,
+  mean         REAL,
+  m2           REAL    NOT NULL,   -- sum of squared deviations from the mean
+  revision     INTEGER NOT NULL DEFAULT 0,
+  updated_at   INTEGER NOT NULL,   -- UTC epoch ms of the last change
+  PRIMARY KEY (job_id, window_start, group_key, field)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS applied_batches (
+  agent_id   TEXT    NOT NULL,
+  job_id     TEXT    NOT NULL,
+  epoch      INTEGER NOT NULL,
+  seq        INTEGER NOT NULL,
+  records    INTEGER NOT NULL,
+  applied_at INTEGER NOT NULL,
+  PRIMARY KEY (agent_id, job_id, epoch, seq)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS jobs (
+  job_id      TEXT    NOT NULL PRIMARY KEY,
+  version     INTEGER NOT NULL,
+  spec        TEXT    NOT NULL,
+  deleted     INTEGER NOT NULL DEFAULT 0,
+  received_at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS agent_status (
+  agent_id   TEXT NOT NULL,
+  job_id     TEXT NOT NULL,          -- '' for the agent's own state message
+  payload    TEXT NOT NULL,          -- the last retained JSON message
+  updated_at INTEGER NOT NULL,
+  PRIMARY KEY (agent_id, job_id)
+);
+)sql";
+
+double OrNull(sqlite3_stmt* st, int col) {
+  return sqlite3_column_type(st, col) == SQLITE_NULL ? std::nan("") : sqlite3_column_double(st, col);
+}
+std::string Text(sqlite3_stmt* st, int col) {
+  const unsigned char* t = sqlite3_column_text(st, col);
+  return t ? std::string(reinterpret_cast<const char*>(t)) : std::string();
+}
+void BindText(sqlite3_stmt* st, int idx, const std::string& s) {
+  sqlite3_bind_text(st, idx, s.data(), static_cast<int>(s.size()), SQLITE_TRANSIENT);
+}
+void BindFinite(sqlite3_stmt* st, int idx, double v) {
+  if (std::isfinite(v)) sqlite3_bind_double(st, idx, v);
+  else sqlite3_bind_null(st, idx);
+}
+nlohmann::json Num(double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); }
+}  // namespace
+
+Status Store::Exec(sqlite3* db, const char* sql) {
+  char* err = nullptr;
+  if (sqlite3_exec(db, sql, nullptr, nullptr, &err) != SQLITE_OK) {
+    std::string msg = err ? err : "unknown error";
+    sqlite3_free(err);
+    return Status::Error("sqlite " + path_ + ": " + msg);
+  }
+  return Status::Ok();
+}
+
+Status Store::Prepare(sqlite3* db, const char* sql, sqlite3_stmt** stmt) {
+  if (sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, stmt, nullptr) != SQLITE_OK) {
+    return Status::Error("sqlite " + path_ + ": " + sqlite3_errmsg(db));
+  }
+  return Status::Ok();
+}
+
+Result<std::unique_ptr<Store>> Store::Open(const std::string& path) {
+  std::unique_ptr<Store> s(new Store());
+  s->path_ = path;
+  if (sqlite3_open_v2(path.c_str(), &s->db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+                                                   SQLITE_OPEN_FULLMUTEX,
+                      nullptr) != SQLITE_OK) {
+    return Status::Error("cannot open database " + path + ": " +
+                         (s->db_ ? sqlite3_errmsg(s->db_) : "out of memory"));
+  }
+  sqlite3_busy_timeout(s->db_, 5000);
+  Status st = s->Exec(s->db_, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;");
+  if (!st.ok()) return st;
+  st = s->Exec(s->db_, "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL);");
+  if (!st.ok()) return st;
+  int version = 0;
+  {
+    sqlite3_stmt* q = nullptr;
+    st = s->Prepare(s->db_, "SELECT MAX(version) FROM schema_version", &q);
+    if (!st.ok()) return st;
+    if (sqlite3_step(q) == SQLITE_ROW) version = sqlite3_column_int(q, 0);
+    sqlite3_finalize(q);
+  }
+  if (version > kSchemaVersion) {
+    return Status::Error("database " + path + " has schema version " + std::to_string(version) +
+                         ", newer than this aggregator's " + std::to_string(kSchemaVersion));
+  }
+  if (version < 1) {
+    st = s->Exec(s->db_, (std::string("BEGIN;") + kSchemaV1 +
+                          "INSERT INTO schema_version VALUES (1); COMMIT;").c_str());
+    if (!st.ok()) return st;
+  }
+  st = s->Prepare(s->db_,
+                  "INSERT INTO windows (job_id, window_start, window_end, group_key, field, count, "
+                  "sum, min, max, mean, m2, revision, updated_at) "
+                  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 0, ?12) "
+                  "ON CONFLICT (job_id, window_start, group_key, field) DO UPDATE SET "
+                  "count = excluded.count, sum = excluded.sum, min = excluded.min, "
+                  "max = excluded.max, mean = excluded.mean, m2 = excluded.m2, "
+                  "updated_at = excluded.updated_at",
+                  &s->upsert_window_);
+  if (!st.ok()) return st;
+  st = s->Prepare(s->db_,
+                  "INSERT OR IGNORE INTO applied_batches (agent_id, job_id, epoch, seq, records, "
+                  "applied_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                  &s->insert_key_);
+  if (!st.ok()) return st;
+  st = s->Prepare(s->db_,
+                  "INSERT INTO jobs (job_id, version, spec, deleted, received_at) "
+                  "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (job_id) DO UPDATE SET "
+                  "version = CASE WHEN excluded.deleted THEN jobs.version ELSE excluded.version END, "
+                  "spec = CASE WHEN excluded.deleted THEN jobs.spec ELSE excluded.spec END, "
+                  "deleted = excluded.deleted, received_at = excluded.received_at",
+                  &s->upsert_job_);
+  if (!st.ok()) return st;
+  st = s->Prepare(s->db_,
+                  "INSERT INTO agent_status (agent_id, job_id, payload, updated_at) "
+                  "VALUES (?1, ?2, ?3, ?4) ON CONFLICT (agent_id, job_id) DO UPDATE SET "
+                  "payload = excluded.payload, updated_at = excluded.updated_at",
+                  &s->upsert_agent_);
+  if (!st.ok()) return st;
+  if (sqlite3_open_v2(path.c_str(), &s->reader_, SQLITE_OPEN_READONLY | SQLITE_OPEN_FULLMUTEX,
+                      nullptr) != SQLITE_OK) {
+    return Status::Error("cannot open database " + path + " for reading");
+  }
+  sqlite3_busy_timeout(s->reader_, 5000);
+  return s;
+}
+
+Store::~Store() {
+  for (sqlite3_stmt* st : {upsert_window_, insert_key_, upsert_job_, upsert_agent_}) {
+    sqlite3_finalize(st);
+  }
+  sqlite3_close(reader_);
+  sqlite3_close(db_);
+}
+
+Status Store::LoadWindows(const std::function<void(const WindowRow&)>& fn) {
+  sqlite3_stmt* q = nullptr;
+  Status s = Prepare(db_,
+                     "SELECT job_id, window_start, window_end, group_key, field, count, sum, min, "
+                     "max, mean, m2 FROM windows",
+                     &q);
+  if (!s.ok()) return s;
+  while (sqlite3_step(q) == SQLITE_ROW) {
+    WindowRow r;
+    r.key.job_id = Text(q, 0);
+    r.key.start = sqlite3_column_int64(q, 1);
+    r.end = sqlite3_column_int64(q, 2);
+    r.key.group = Text(q, 3);
+    r.key.field = Text(q, 4);
+    r.stats.count = sqlite3_column_int64(q, 5);
+    r.stats.sum = sqlite3_column_double(q, 6);
+    r.stats.min = OrNull(q, 7);
+    r.stats.max = OrNull(q, 8);
+    r.stats.mean = sqlite3_column_double(q, 9);
+    r.stats.m2 = sqlite3_column_double(q, 10);
+    fn(r);
+  }
+  sqlite3_finalize(q);
+  return Status::Ok();
+}
+
+Status Store::LoadAppliedKeys(const std::function<void(const AppliedKey&)>& fn) {
+  sqlite3_stmt* q = nullptr;
+  Status s = Prepare(db_, "SELECT agent_id, job_id, epoch, seq, records FROM applied_batches", &q);
+  if (!s.ok()) return s;
+  while (sqlite3_step(q) == SQLITE_ROW) {
+    fn(AppliedKey{Text(q, 0), Text(q, 1), sqlite3_column_int64(q, 2), sqlite3_column_int64(q, 3),
+                  sqlite3_column_int64(q, 4)});
+  }
+  sqlite3_finalize(q);
+  return Status::Ok();
+}
+
+Status Store::LoadJobs(const std::function<void(const JobRow&)>& fn) {
+  sqlite3_stmt* q = nullptr;
+  Status s = Prepare(db_, "SELECT job_id, version, spec, deleted FROM jobs", &q);
+  if (!s.ok()) return s;
+  while (sqlite3_step(q) == SQLITE_ROW) {
+    fn(JobRow{Text(q, 0), sqlite3_column_int64(q, 1), Text(q, 2), sqlite3_column_int(q, 3) != 0});
+  }
+  sqlite3_finalize(q);
+  return Status::Ok();
+}
+
+Status Store::LoadAgents(const std::function<void(const AgentRow&)>& fn) {
+  sqlite3_stmt* q = nullptr;
+  Status s = Prepare(db_, "SELECT agent_id, job_id, payload FROM agent_status", &q);
+  if (!s.ok()) return s;
+  while (sqlite3_step(q) == SQLITE_ROW) fn(AgentRow{Text(q, 0), Text(q, 1), Text(q, 2)});
+  sqlite3_finalize(q);
+  return Status::Ok();
+}
+
+Status Store::Commit(const CommitSet& set, int64_t now_ms) {
+  Status s = Exec(db_, "BEGIN IMMEDIATE");
+  if (!s.ok()) return s;
+  auto fail = [&](sqlite3_stmt* st) {
+    std::string msg = sqlite3_errmsg(db_);
+    sqlite3_reset(st);
+    Status r = Exec(db_, "ROLLBACK");
+    (void)r;
+    return Status::Error("sqlite " + path_ + ": commit failed: " + msg);
+  };
+  for (const auto& w : set.windows) {
+    sqlite3_stmt* st = upsert_window_;
+    BindText(st, 1, w.key.job_id);
+    sqlite3_bind_int64(st, 2, w.key.start);
+    sqlite3_bind_int64(st, 3, w.end);
+    BindText(st, 4, w.key.group);
+    BindText(st, 5, w.key.field);
+    sqlite3_bind_int64(st, 6, w.stats.count);
+    sqlite3_bind_double(st, 7, w.stats.sum);
+    BindFinite(st, 8, w.stats.min);
+    BindFinite(st, 9, w.stats.max);
+    sqlite3_bind_double(st, 10, w.stats.mean);
+    sqlite3_bind_double(st, 11, w.stats.m2);
+    sqlite3_bind_int64(st, 12, now_ms);
+    if (sqlite3_step(st) != SQLITE_DONE) return fail(st);
+    sqlite3_reset(st);
+  }
+  for (const auto& k : set.keys) {
+    sqlite3_stmt* st = insert_key_;
+    BindText(st, 1, k.agent_id);
+    BindText(st, 2, k.job_id);
+    sqlite3_bind_int64(st, 3, k.epoch);
+    sqlite3_bind_int64(st, 4, k.seq);
+    sqlite3_bind_int64(st, 5, k.records);
+    sqlite3_bind_int64(st, 6, now_ms);
+    if (sqlite3_step(st) != SQLITE_DONE) return fail(st);
+    sqlite3_reset(st);
+  }
+  for (const auto& j : set.jobs) {
+    sqlite3_stmt* st = upsert_job_;
+    BindText(st, 1, j.job_id);
+    sqlite3_bind_int64(st, 2, j.version);
+    BindText(st, 3, j.spec);
+    sqlite3_bind_int(st, 4, j.deleted ? 1 : 0);
+    sqlite3_bind_int64(st, 5, now_ms);
+    if (sqlite3_step(st) != SQLITE_DONE) return fail(st);
+    sqlite3_reset(st);
+  }
+  for (const auto& a : set.agents) {
+    sqlite3_stmt* st = upsert_agent_;
+    BindText(st, 1, a.agent_id);
+    BindText(st, 2, a.job_id);
+    BindText(st, 3, a.payload);
+    sqlite3_bind_int64(st, 4, now_ms);
+    if (sqlite3_step(st) != SQLITE_DONE) return fail(st);
+    sqlite3_reset(st);
+  }
+  return Exec(db_, "COMMIT");
+}
+
+Result<nlohmann::json> Store::QueryWindows(const WindowQuery& q) {
+  std::lock_guard<std::mutex> lock(reader_mu_);
+  std::string sql =
+      "SELECT window_start, window_end, group_key, field, count, sum, min, max, mean, m2, "
+      "revision, updated_at FROM windows WHERE job_id = ?1";
+  if (q.key) sql += " AND group_key = ?2";
+  if (q.from) sql += " AND window_start >= ?3";
+  if (q.to) sql += " AND window_start < ?4";
+  sql += " ORDER BY window_start, group_key, field";
+  sqlite3_stmt* st = nullptr;
+  if (sqlite3_prepare_v2(reader_, sql.c_str(), -1, &st, nullptr) != SQLITE_OK) {
+    return Status::Error(std::string("sqlite: ") + sqlite3_errmsg(reader_));
+  }
+  BindText(st, 1, q.job_id);
+  if (q.key) BindText(st, 2, *q.key);
+  if (q.from) sqlite3_bind_int64(st, 3, *q.from);
+  if (q.to) sqlite3_bind_int64(st, 4, *q.to);
+  nlohmann::json rows = nlohmann::json::array();
+  int rc;
+  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    Stats s;
+    s.count = sqlite3_column_int64(st, 4);
+    s.m2 = sqlite3_column_double(st, 9);
+    rows.push_back({{"window_start", sqlite3_column_int64(st, 0)},
+                    {"window_end", sqlite3_column_int64(st, 1)},
+                    {"key", Text(st, 2)},
+                    {"field", Text(st, 3)},
+                    {"count", s.count},
+                    {"sum", sqlite3_column_double(st, 5)},
+                    {"mean", Num(OrNull(st, 8))},
+                    {"min", Num(OrNull(st, 6))},
+                    {"max", Num(OrNull(st, 7))},
+                    {"stddev", Num(s.SampleStddev())},
+                    {"revision", sqlite3_column_int64(st, 10)},
+                    {"updated_at", sqlite3_column_int64(st, 11)}});
+  }
+  std::string err = rc == SQLITE_DONE ? "" : sqlite3_errmsg(reader_);
+  sqlite3_finalize(st);
+  if (!err.empty()) return Status::Error("sqlite: " + err);
+  return rows;
+}
+
+bool Store::Healthy() {
+  std::lock_guard<std::mutex> lock(reader_mu_);
+  return sqlite3_exec(reader_, "SELECT 1", nullptr, nullptr, nullptr) == SQLITE_OK;
+}
+
+}  // namespace edgeline

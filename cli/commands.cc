@@ -1,0 +1,374 @@
+#include "cli/commands.h"
+
+#include <httplib.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <mutex>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include "cli/table.h"
+#include "common/job_spec.h"
+#include "common/mqtt_client.h"
+#include "common/time_util.h"
+#include "common/topics.h"
+
+namespace edgeline {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+MqttOptions BrokerOptions(const Config& cfg) {
+  MqttOptions o;
+  o.uri = cfg.Get("broker");
+  o.client_id = "edgeline-cli-" + std::to_string(::getpid());
+  o.username = cfg.Get("username");
+  o.password = cfg.Get("password");
+  o.ca_file = cfg.Get("ca_file");
+  return o;
+}
+
+bool ReadWholeFile(const std::string& path, std::string* out) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return false;
+  std::ostringstream os;
+  os << in.rdbuf();
+  *out = os.str();
+  return true;
+}
+
+// Collects the retained messages on `filters`: connects, subscribes, and returns once no
+// message has arrived for `quiet_ms` (or after max_ms). nullopt when the broker cannot be
+// reached within the connect timeout.
+std::optional<std::vector<MqttMessage>> CollectRetained(const Config& cfg,
+                                                        const std::vector<std::string>& filters,
+                                                        int quiet_ms = 400, int max_ms = 5000) {
+  std::mutex mu;
+  std::vector<MqttMessage> got;
+  auto last = Clock::now();
+  MqttClient client(BrokerOptions(cfg), [&](const MqttMessage& m) {
+    std::lock_guard<std::mutex> lock(mu);
+    if (m.retained && !m.payload.empty()) got.push_back(m);
+    last = Clock::now();
+  });
+  for (const auto& f : filters) client.AddSubscription(f, 1);
+  client.Start();
+  if (!client.WaitConnected(std::chrono::seconds(5))) return std::nullopt;
+  auto start = Clock::now();
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    last = Clock::now();
+  }
+  while (Clock::now() - start < std::chrono::milliseconds(max_ms)) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    std::lock_guard<std::mutex> lock(mu);
+    if (Clock::now() - last > std::chrono::milliseconds(quiet_ms)) break;
+  }
+  client.Stop();
+  return got;
+}
+
+int BrokerUnreachable(const Config& cfg) {
+  std::cerr << "edgeline: cannot connect to broker " << cfg.Get("broker") << "\n";
+  return 1;
+}
+
+std::string Fixed(const nlohmann::json& v, int digits) {
+  if (!v.is_number()) return "-";
+  char buf[64];
+  std::snprintf(buf, sizeof(buf), "%.*f", digits, v.get<double>());
+  return buf;
+}
+
+std::string JsonText(const nlohmann::json& v) {
+  if (v.is_string()) return v.get<std::string>();
+  if (v.is_null()) return "";
+  return v.dump();
+}
+
+std::string CounterText(const nlohmann::json& counters, const char* name) {
+  return counters.is_object() && counters.contains(name) ? counters[name].dump() : "-";
+}
+
+}  // namespace
+
+int JobValidate(const std::vector<std::string>& args) {
+  if (args.size() != 1) {
+    std::cerr << "usage: edgeline job validate FILE\n";
+    return 2;
+  }
+  std::string text;
+  if (!ReadWholeFile(args[0], &text)) {
+    std::cerr << "edgeline: cannot read " << args[0] << "\n";
+    return 2;
+  }
+  auto spec = ParseJobSpec(text);
+  if (!spec.ok()) {
+    std::cerr << "edgeline: " << args[0] << ": " << spec.status().message() << "\n";
+    return 2;
+  }
+  std::cout << args[0] << ": valid job spec \"" << spec->job_id << "\" version " << spec->version
+            << "\n";
+  return 0;
+}
+
+int JobSubmit(const Config& cfg, const std::vector<std::string>& args) {
+  if (args.size() != 1) {
+    std::cerr << "usage: edgeline job submit FILE\n";
+    return 2;
+  }
+  std::string text;
+  if (!ReadWholeFile(args[0], &text)) {
+    std::cerr << "edgeline: cannot read " << args[0] << "\n";
+    return 2;
+  }
+  auto spec = ParseJobSpec(text);
+  if (!spec.ok()) {
+    std::cerr << "edgeline: " << args[0] << ": " << spec.status().message()
+              << "\nedgeline: job not submitted\n";
+    return 2;
+  }
+  // Publish the spec compactly: retained messages are stored by the broker.
+  std::string payload = nlohmann::json::parse(text).dump();
+  MqttClient client(BrokerOptions(cfg), [](const MqttMessage&) {});
+  client.Start();
+  if (!client.WaitConnected(std::chrono::seconds(5))) return BrokerUnreachable(cfg);
+  Topics topics(cfg.Get("topic_prefix"));
+  Status s = client.Publish(topics.Job(spec->job_id), payload, 1, true);
+  client.Stop();
+  if (!s.ok()) {
+    std::cerr << "edgeline: " << s.message() << "\n";
+    return 1;
+  }
+  std::cout << "submitted job " << spec->job_id << " version " << spec->version << "\n";
+  return 0;
+}
+
+int JobDelete(const Config& cfg, const std::vector<std::string>& args) {
+  if (args.size() != 1 || !IsValidId(args[0])) {
+    std::cerr << "usage: edgeline job delete JOB_ID\n";
+    return 2;
+  }
+  MqttClient client(BrokerOptions(cfg), [](const MqttMessage&) {});
+  client.Start();
+  if (!client.WaitConnected(std::chrono::seconds(5))) return BrokerUnreachable(cfg);
+  Topics topics(cfg.Get("topic_prefix"));
+  Status s = client.Publish(topics.Job(args[0]), "", 1, true);
+  client.Stop();
+  if (!s.ok()) {
+    std::cerr << "edgeline: " << s.message() << "\n";
+    return 1;
+  }
+  std::cout << "deleted job " << args[0] << "\n";
+  return 0;
+}
+
+int JobList(const Config& cfg) {
+  Topics topics(cfg.Get("topic_prefix"));
+  auto msgs = CollectRetained(cfg, {topics.AllJobs()});
+  if (!msgs) return BrokerUnreachable(cfg);
+  std::map<std::string, nlohmann::json> jobs;
+  for (const auto& m : *msgs) {
+    auto j = nlohmann::json::parse(m.payload, nullptr, false);
+    if (j.is_object()) jobs[topics.Parse(m.topic).job_id] = j;
+  }
+  if (cfg.Get("format") == "json") {
+    nlohmann::json out = nlohmann::json::array();
+    for (auto& [id, j] : jobs) out.push_back(j);
+    std::cout << out.dump(2) << "\n";
+    return 0;
+  }
+  Table t({"JOB", "VERSION", "MODE", "INPUT", "TARGET"});
+  for (auto& [id, j] : jobs) {
+    std::string input = j.contains("input") && j["input"].is_object()
+                            ? JsonText(j["input"].value("type", nlohmann::json())) + " " +
+                                  JsonText(j["input"].value("path", nlohmann::json()))
+                            : "";
+    t.Add({id, JsonText(j.value("version", nlohmann::json())),
+           JsonText(j.value("mode", nlohmann::json())), input,
+           j.contains("target") ? j["target"].dump() : ""});
+  }
+  t.Print(std::cout);
+  return 0;
+}
+
+int Agents(const Config& cfg) {
+  Topics topics(cfg.Get("topic_prefix"));
+  auto msgs = CollectRetained(cfg, {topics.AllAgentStates(), topics.AllJobStatuses()});
+  if (!msgs) return BrokerUnreachable(cfg);
+  std::map<std::string, nlohmann::json> state;
+  std::map<std::string, std::map<std::string, nlohmann::json>> jobs;
+  for (const auto& m : *msgs) {
+    auto j = nlohmann::json::parse(m.payload, nullptr, false);
+    if (!j.is_object()) continue;
+    auto p = topics.Parse(m.topic);
+    if (p.kind == Topics::Parsed::kAgentState) state[p.agent_id] = j;
+    if (p.kind == Topics::Parsed::kJobStatus) jobs[p.agent_id][p.job_id] = j;
+  }
+  std::set<std::string> ids;
+  for (auto& [id, s] : state) ids.insert(id);
+  for (auto& [id, s] : jobs) ids.insert(id);
+  if (cfg.Get("format") == "json") {
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& id : ids) {
+      out.push_back({{"agent_id", id}, {"state", state.count(id) ? state[id] : nlohmann::json()},
+                     {"jobs", jobs.count(id) ? nlohmann::json(jobs[id]) : nlohmann::json::object()}});
+    }
+    std::cout << out.dump(2) << "\n";
+    return 0;
+  }
+  Table t({"AGENT", "STATUS", "LABELS", "JOB", "VERSION", "STATE", "READ", "KEPT", "REJECTED",
+           "DROPPED", "ERROR"});
+  for (const auto& id : ids) {
+    std::string status = state.count(id) ? JsonText(state[id].value("status", nlohmann::json())) : "?";
+    std::string labels;
+    if (state.count(id) && state[id].contains("labels") && state[id]["labels"].is_object()) {
+      for (auto& [k, v] : state[id]["labels"].items()) {
+        labels += (labels.empty() ? "" : ",") + k + "=" + JsonText(v);
+      }
+    }
+    if (!jobs.count(id)) {
+      t.Add({id, status, labels, "-", "", "", "", "", "", "", ""});
+      continue;
+    }
+    for (auto& [job, st] : jobs[id]) {
+      const nlohmann::json& c = st.contains("counters") ? st["counters"] : nlohmann::json();
+      t.Add({id, status, labels, job, JsonText(st.value("version", nlohmann::json())),
+             JsonText(st.value("state", nlohmann::json())), CounterText(c, "read"),
+             CounterText(c, "kept"), CounterText(c, "rejected"), CounterText(c, "dropped"),
+             JsonText(st.value("error", nlohmann::json()))});
+    }
+  }
+  t.Print(std::cout);
+  return 0;
+}
+
+int JobWait(const Config& cfg, const std::vector<std::string>& args) {
+  if (args.size() != 1 || cfg.Get("agents").empty()) {
+    std::cerr << "usage: edgeline job wait JOB_ID --agents a,b,... [--timeout SECONDS]\n";
+    return 2;
+  }
+  const std::string job = args[0];
+  std::set<std::string> want;
+  std::stringstream ss(cfg.Get("agents"));
+  for (std::string a; std::getline(ss, a, ',');) {
+    if (!a.empty()) want.insert(a);
+  }
+  auto timeout = cfg.GetInt("timeout");
+  if (!timeout.ok()) {
+    std::cerr << "edgeline: " << timeout.status().message() << "\n";
+    return 2;
+  }
+  Topics topics(cfg.Get("topic_prefix"));
+  std::mutex mu;
+  std::map<std::string, nlohmann::json> status;
+  MqttClient client(BrokerOptions(cfg), [&](const MqttMessage& m) {
+    auto p = topics.Parse(m.topic);
+    auto j = nlohmann::json::parse(m.payload, nullptr, false);
+    if (p.kind != Topics::Parsed::kJobStatus || p.job_id != job || !j.is_object()) return;
+    std::lock_guard<std::mutex> lock(mu);
+    status[p.agent_id] = j;
+  });
+  for (const auto& a : want) client.AddSubscription(topics.JobStatus(a, job), 1);
+  client.Start();
+  if (!client.WaitConnected(std::chrono::seconds(5))) return BrokerUnreachable(cfg);
+  auto deadline = Clock::now() + std::chrono::seconds(timeout.value());
+  int rc = 3;
+  while (Clock::now() < deadline) {
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      size_t done = 0, failed = 0;
+      for (const auto& a : want) {
+        auto it = status.find(a);
+        if (it == status.end()) continue;
+        std::string st = it->second.value("state", "");
+        done += st == "completed";
+        failed += st == "failed";
+      }
+      if (done + failed == want.size()) {
+        rc = failed ? 1 : 0;
+        break;
+      }
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  client.Stop();
+  for (const auto& a : want) {
+    auto it = status.find(a);
+    std::cout << a << ": "
+              << (it == status.end() ? "no status" : it->second.value("state", std::string("?")));
+    if (it != status.end() && it->second.contains("error")) {
+      std::cout << " (" << JsonText(it->second["error"]) << ")";
+    }
+    std::cout << "\n";
+  }
+  if (rc == 3) std::cerr << "edgeline: timed out waiting for job " << job << "\n";
+  return rc;
+}
+
+int Query(const Config& cfg) {
+  if (cfg.Get("job").empty()) {
+    std::cerr << "usage: edgeline query --job ID [--key K] [--from T] [--to T] "
+                 "[--format table|json|csv] [--api URL]\n";
+    return 2;
+  }
+  const std::string format = cfg.Get("format");
+  if (format != "table" && format != "json" && format != "csv") {
+    std::cerr << "edgeline: --format must be table, json or csv\n";
+    return 2;
+  }
+  httplib::Params params{{"job", cfg.Get("job")}};
+  for (const char* p : {"key", "from", "to"}) {
+    if (!cfg.Get(p).empty()) params.emplace(p, cfg.Get(p));
+  }
+  httplib::Client client(cfg.Get("api"));
+  client.set_connection_timeout(5);
+  client.set_read_timeout(30);
+  auto res = client.Get("/api/v1/windows", params, httplib::Headers{});
+  if (!res) {
+    std::cerr << "edgeline: cannot reach the aggregator API at " << cfg.Get("api") << ": "
+              << httplib::to_string(res.error()) << "\n";
+    return 1;
+  }
+  auto body = nlohmann::json::parse(res->body, nullptr, false);
+  if (res->status != 200) {
+    std::cerr << "edgeline: " << (body.is_object() && body.contains("error") ? JsonText(body["error"]) : res->body)
+              << "\n";
+    return 1;
+  }
+  if (format == "json") {
+    std::cout << body.dump(2) << "\n";
+    return 0;
+  }
+  const auto& rows = body["windows"];
+  if (format == "csv") {
+    Table t({"window_start", "window_end", "key", "field", "count", "sum", "mean", "min", "max",
+             "stddev"});
+    for (const auto& w : rows) {
+      t.Add({FormatIso8601(w["window_start"]), FormatIso8601(w["window_end"]), JsonText(w["key"]),
+             JsonText(w["field"]), w["count"].dump(), w["sum"].dump(), JsonText(w["mean"]),
+             JsonText(w["min"]), JsonText(w["max"]), JsonText(w["stddev"])});
+    }
+    t.PrintCsv(std::cout);
+    return 0;
+  }
+  Table t({"WINDOW_START", "KEY", "FIELD", "COUNT", "MEAN", "MIN", "MAX", "STDDEV"});
+  for (const auto& w : rows) {
+    t.Add({FormatIso8601(w["window_start"]), JsonText(w["key"]), JsonText(w["field"]),
+           w["count"].dump(), Fixed(w["mean"], 3), Fixed(w["min"], 3), Fixed(w["max"], 3),
+           Fixed(w["stddev"], 3)});
+  }
+  t.Print(std::cout);
+  std::cout << "(" << t.size() << " windows)\n";
+  return 0;
+}
+
+}  // namespace edgeline

@@ -1,0 +1,313 @@
+#include "common/batch_codec.h"
+
+#include <zstd.h>
+
+#include <algorithm>
+#include <limits>
+
+#include <nlohmann/json.hpp>
+#include <simdjson.h>
+
+#include "common/topics.h"
+
+namespace edgeline {
+
+int Batch::ColumnIndex(std::string_view name) const {
+  for (size_t i = 0; i < columns.size(); ++i) {
+    if (columns[i].name == name) return static_cast<int>(i);
+  }
+  return -1;
+}
+
+Batch MakeBatch(const std::vector<FieldDef>& fields, const std::string& ts_field,
+                const std::vector<Record>& records) {
+  Batch b;
+  b.ts_field = ts_field;
+  b.header.count = static_cast<int64_t>(records.size());
+  if (!records.empty()) {
+    b.header.first_ts = std::numeric_limits<int64_t>::max();
+    b.header.last_ts = std::numeric_limits<int64_t>::min();
+  }
+  if (!ts_field.empty()) b.ts.reserve(records.size());
+  for (const auto& f : fields) {
+    Column c;
+    c.name = f.name;
+    c.type = f.type;
+    c.values.reserve(records.size());
+    b.columns.push_back(std::move(c));
+  }
+  for (const auto& r : records) {
+    if (!ts_field.empty()) b.ts.push_back(r.ts_ms);
+    b.header.first_ts = std::min(b.header.first_ts, r.ts_ms);
+    b.header.last_ts = std::max(b.header.last_ts, r.ts_ms);
+    for (size_t i = 0; i < fields.size(); ++i) b.columns[i].values.push_back(r.values[i]);
+  }
+  return b;
+}
+
+namespace {
+
+nlohmann::ordered_json ValueToJson(const Value& v) {
+  switch (v.index()) {
+    case 1: return std::get<double>(v);
+    case 2: return std::get<int64_t>(v);
+    case 3: return std::get<std::string>(v);
+    case 4: return std::get<bool>(v);
+    default: return nullptr;
+  }
+}
+
+constexpr unsigned char kZstdMagic[4] = {0x28, 0xB5, 0x2F, 0xFD};
+
+bool IsZstd(std::string_view p) {
+  return p.size() >= 4 && std::equal(kZstdMagic, kZstdMagic + 4,
+                                     reinterpret_cast<const unsigned char*>(p.data()));
+}
+
+Status Bad(const std::string& what) { return Status::Error("invalid batch: " + what); }
+
+using simdjson::ondemand::json_type;
+
+// Reads one value of `type` into *out; null is allowed for every type.
+Status ReadValue(simdjson::ondemand::value v, FieldType type, Value* out) {
+  json_type jt;
+  if (v.type().get(jt)) return Bad("unreadable value");
+  if (jt == json_type::null) {
+    *out = std::monostate{};
+    return Status::Ok();
+  }
+  switch (type) {
+    case FieldType::kFloat: {
+      double d;
+      if (jt != json_type::number || v.get_double().get(d)) return Bad("float column holds a non-number");
+      *out = d;
+      return Status::Ok();
+    }
+    case FieldType::kInt: {
+      int64_t i;
+      if (jt != json_type::number || v.get_int64().get(i)) return Bad("int column holds a non-integer");
+      *out = i;
+      return Status::Ok();
+    }
+    case FieldType::kString: {
+      std::string_view s;
+      if (jt != json_type::string || v.get_string().get(s)) return Bad("string column holds a non-string");
+      *out = std::string(s);
+      return Status::Ok();
+    }
+    case FieldType::kBool: {
+      bool b;
+      if (jt != json_type::boolean || v.get_bool().get(b)) return Bad("bool column holds a non-boolean");
+      *out = b;
+      return Status::Ok();
+    }
+  }
+  return Bad("unknown column type");
+}
+
+Status ReadColumn(simdjson::ondemand::object obj, const DecodeLimits& limits, Column* col) {
+  bool has_name = false, has_type = false, has_values = false;
+  for (auto field : obj) {
+    std::string_view key;
+    if (field.unescaped_key().get(key)) return Bad("unreadable column key");
+    if (key == "name") {
+      std::string_view s;
+      if (field.value().get_string().get(s)) return Bad("column name is not a string");
+      col->name = std::string(s);
+      has_name = true;
+    } else if (key == "type") {
+      std::string_view s;
+      if (field.value().get_string().get(s) || !ParseFieldType(std::string(s), &col->type)) {
+        return Bad("column type is not one of float, int, string, bool");
+      }
+      has_type = true;
+    } else if (key == "values") {
+      // "type" precedes "values" in what EncodeBatch writes; require that order so
+      // each value is checked as it is read.
+      if (!has_type) return Bad("column \"type\" must precede \"values\"");
+      simdjson::ondemand::array arr;
+      if (field.value().get_array().get(arr)) return Bad("column values is not an array");
+      for (auto elem : arr) {
+        simdjson::ondemand::value v;
+        if (elem.get(v)) return Bad("unreadable column value");
+        if (static_cast<int64_t>(col->values.size()) >= limits.max_records) {
+          return Bad("too many values");
+        }
+        Value out;
+        Status s = ReadValue(v, col->type, &out);
+        if (!s.ok()) return Bad("column \"" + col->name + "\": " + s.message());
+        col->values.push_back(std::move(out));
+      }
+      has_values = true;
+    }
+  }
+  if (!has_name || !has_type || !has_values) return Bad("column lacks name, type or values");
+  return Status::Ok();
+}
+
+Status ReadInt(simdjson::ondemand::value v, const char* what, int64_t* out) {
+  if (v.get_int64().get(*out)) return Bad(std::string(what) + " is not an integer");
+  return Status::Ok();
+}
+
+Status ReadString(simdjson::ondemand::value v, const char* what, std::string* out) {
+  std::string_view s;
+  if (v.get_string().get(s)) return Bad(std::string(what) + " is not a string");
+  *out = std::string(s);
+  return Status::Ok();
+}
+
+Status DecodeJson(const simdjson::padded_string& json, const DecodeLimits& limits, Batch* b) {
+  simdjson::ondemand::parser parser;
+  simdjson::ondemand::document doc;
+  if (parser.iterate(json).get(doc)) return Bad("not JSON");
+  simdjson::ondemand::object root;
+  if (doc.get_object().get(root)) return Bad("not a JSON object");
+  bool has_version = false, has_ts = false;
+  BatchHeader& h = b->header;
+  for (auto field : root) {
+    std::string_view key;
+    if (field.unescaped_key().get(key)) return Bad("unreadable key");
+    simdjson::ondemand::value v;
+    if (field.value().get(v)) return Bad("unreadable value for \"" + std::string(key) + "\"");
+    Status s;
+    int64_t n = 0;
+    if (key == "edgeline_batch") {
+      s = ReadInt(v, "edgeline_batch", &n);
+      if (s.ok() && n != kBatchFormatVersion) {
+        return Bad("unsupported format version " + std::to_string(n));
+      }
+      h.format_version = static_cast<int>(n);
+      has_version = true;
+    } else if (key == "agent_id") {
+      s = ReadString(v, "agent_id", &h.agent_id);
+    } else if (key == "job_id") {
+      s = ReadString(v, "job_id", &h.job_id);
+    } else if (key == "job_version") {
+      s = ReadInt(v, "job_version", &h.job_version);
+    } else if (key == "epoch") {
+      s = ReadInt(v, "epoch", &h.epoch);
+    } else if (key == "seq") {
+      s = ReadInt(v, "seq", &h.seq);
+    } else if (key == "count") {
+      s = ReadInt(v, "count", &h.count);
+    } else if (key == "first_ts") {
+      s = ReadInt(v, "first_ts", &h.first_ts);
+    } else if (key == "last_ts") {
+      s = ReadInt(v, "last_ts", &h.last_ts);
+    } else if (key == "published_ms") {
+      s = ReadInt(v, "published_ms", &h.published_ms);
+    } else if (key == "schema_hash") {
+      s = ReadString(v, "schema_hash", &h.schema_hash);
+    } else if (key == "ts_field") {
+      s = ReadString(v, "ts_field", &b->ts_field);
+    } else if (key == "ts") {
+      simdjson::ondemand::array arr;
+      if (v.get_array().get(arr)) return Bad("ts is not an array");
+      for (auto elem : arr) {
+        int64_t t;
+        if (elem.get_int64().get(t)) return Bad("ts holds a non-integer");
+        if (static_cast<int64_t>(b->ts.size()) >= limits.max_records) return Bad("too many records");
+        b->ts.push_back(t);
+      }
+      has_ts = true;
+    } else if (key == "columns") {
+      simdjson::ondemand::array arr;
+      if (v.get_array().get(arr)) return Bad("columns is not an array");
+      for (auto elem : arr) {
+        simdjson::ondemand::object obj;
+        if (elem.get_object().get(obj)) return Bad("column is not an object");
+        if (b->columns.size() >= limits.max_columns) return Bad("too many columns");
+        Column col;
+        Status cs = ReadColumn(obj, limits, &col);
+        if (!cs.ok()) return cs;
+        b->columns.push_back(std::move(col));
+      }
+    }
+    // Unknown keys are skipped: newer agents may add header fields.
+    if (!s.ok()) return s;
+  }
+  if (doc.current_location().error() != simdjson::OUT_OF_BOUNDS) return Bad("trailing content after the JSON object");
+  if (!has_version) return Bad("missing edgeline_batch (format version)");
+  if (!IsValidId(h.agent_id) || !IsValidId(h.job_id)) {
+    return Bad("agent_id and job_id must be non-empty ids");
+  }
+  if (h.seq < 1 || h.epoch < 0 || h.count < 0) return Bad("seq must be >= 1, epoch and count >= 0");
+  if (!b->ts_field.empty() && (!has_ts || static_cast<int64_t>(b->ts.size()) != h.count)) {
+    return Bad("ts has " + std::to_string(b->ts.size()) + " entries, count is " +
+               std::to_string(h.count));
+  }
+  for (const auto& c : b->columns) {
+    if (static_cast<int64_t>(c.values.size()) != h.count) {
+      return Bad("column \"" + c.name + "\" has " + std::to_string(c.values.size()) +
+                 " values, count is " + std::to_string(h.count));
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+std::string EncodeBatch(const Batch& batch, bool zstd) {
+  const BatchHeader& h = batch.header;
+  nlohmann::ordered_json j;
+  j["edgeline_batch"] = kBatchFormatVersion;
+  j["agent_id"] = h.agent_id;
+  j["job_id"] = h.job_id;
+  j["job_version"] = h.job_version;
+  j["epoch"] = h.epoch;
+  j["seq"] = h.seq;
+  j["count"] = h.count;
+  j["first_ts"] = h.first_ts;
+  j["last_ts"] = h.last_ts;
+  j["published_ms"] = h.published_ms;
+  j["schema_hash"] = h.schema_hash;
+  j["ts_field"] = batch.ts_field;
+  j["ts"] = batch.ts;
+  nlohmann::ordered_json cols = nlohmann::ordered_json::array();
+  for (const auto& c : batch.columns) {
+    nlohmann::ordered_json col;
+    col["name"] = c.name;
+    col["type"] = FieldTypeName(c.type);
+    nlohmann::ordered_json values = nlohmann::ordered_json::array();
+    for (const auto& v : c.values) values.push_back(ValueToJson(v));
+    col["values"] = std::move(values);
+    cols.push_back(std::move(col));
+  }
+  j["columns"] = std::move(cols);
+  std::string text = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  if (!zstd) return text;
+  std::string out(ZSTD_compressBound(text.size()), '\0');
+  size_t n = ZSTD_compress(out.data(), out.size(), text.data(), text.size(), 3);
+  if (ZSTD_isError(n)) return text;  // cannot happen with a bound-sized buffer
+  out.resize(n);
+  return out;
+}
+
+Result<Batch> DecodeBatch(std::string_view payload, const DecodeLimits& limits) {
+  if (payload.size() > limits.max_payload_bytes) {
+    return Bad("payload of " + std::to_string(payload.size()) + " bytes exceeds the limit of " +
+               std::to_string(limits.max_payload_bytes));
+  }
+  simdjson::padded_string json;
+  if (IsZstd(payload)) {
+    unsigned long long size = ZSTD_getFrameContentSize(payload.data(), payload.size());
+    if (size == ZSTD_CONTENTSIZE_ERROR) return Bad("corrupt zstd frame");
+    if (size == ZSTD_CONTENTSIZE_UNKNOWN) return Bad("zstd frame without content size");
+    if (size > limits.max_decompressed_bytes) {
+      return Bad("decompressed size " + std::to_string(size) + " exceeds the limit of " +
+                 std::to_string(limits.max_decompressed_bytes));
+    }
+    json = simdjson::padded_string(static_cast<size_t>(size));
+    size_t n = ZSTD_decompress(json.data(), static_cast<size_t>(size), payload.data(), payload.size());
+    if (ZSTD_isError(n) || n != size) return Bad("corrupt zstd frame");
+  } else {
+    json = simdjson::padded_string(payload);
+  }
+  Batch b;
+  Status s = DecodeJson(json, limits, &b);
+  if (!s.ok()) return s;
+  return b;
+}
+
+}  // namespace edgeline
