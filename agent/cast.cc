@@ -140,8 +140,6 @@ const char* CastRecord(const JobSpec& spec, const std::vector<RawCell>& cells, R
   out->values.resize(spec.fields.size());
   for (size_t i = 0; i < spec.fields.size(); ++i) {
     if (!CastValue(cells[base + i], spec.fields[i].type, &out->values[i])) return "cast_error";
-  }
-  for (size_t i = 0; i < spec.fields.size(); ++i) {
     if (spec.fields[i].required && IsNull(out->values[i])) return "missing_required";
   }
   return nullptr;

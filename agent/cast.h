@@ -20,8 +20,9 @@ std::optional<double> ParseStrictDouble(std::string_view text);
 std::optional<int64_t> CastTimestamp(const RawCell& cell, TimestampFormat format);
 
 // Builds *out from cells laid out as [timestamp (if spec.ts_field), fields...].
-// Returns nullptr on success, else the reject reason: "bad_timestamp", "cast_error",
-// "missing_required".
+// Returns nullptr on success, else the reject reason of the first failing step, in
+// order: the timestamp ("bad_timestamp"), then each field in schema order ("cast_error",
+// or "missing_required" for a null required field).
 const char* CastRecord(const JobSpec& spec, const std::vector<RawCell>& cells, Record* out);
 
 }  // namespace edgeline

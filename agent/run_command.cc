@@ -72,7 +72,8 @@ int RunCommand(const std::vector<std::string>& args) {
   nlohmann::ordered_json summary;
   summary["job_id"] = spec->job_id;
   summary["version"] = spec->version;
-  for (auto& [k, v] : pipeline.counters().ToJson().items()) summary[k] = v;
+  const nlohmann::json counters = pipeline.counters().ToJson();
+  for (auto& [k, v] : counters.items()) summary[k] = v;
   if (!s.ok()) summary["error"] = s.message();
   std::cerr << summary.dump() << "\n";
   if (!s.ok()) {

@@ -98,6 +98,16 @@ std::string CounterText(const nlohmann::json& counters, const char* name) {
   return counters.is_object() && counters.contains(name) ? counters[name].dump() : "-";
 }
 
+// "reason=n,..." from a status's counters.
+std::string ReasonsText(const nlohmann::json& counters) {
+  std::string out;
+  if (!counters.is_object() || !counters.contains("reasons")) return out;
+  for (const auto& [reason, n] : counters["reasons"].items()) {
+    out += (out.empty() ? "" : ",") + reason + "=" + n.dump();
+  }
+  return out;
+}
+
 }  // namespace
 
 int JobValidate(const std::vector<std::string>& args) {
@@ -226,7 +236,7 @@ int Agents(const Config& cfg) {
     return 0;
   }
   Table t({"AGENT", "STATUS", "LABELS", "JOB", "VERSION", "STATE", "READ", "KEPT", "REJECTED",
-           "DROPPED", "ERROR"});
+           "DROPPED", "REASONS", "ERROR"});
   for (const auto& id : ids) {
     std::string status = state.count(id) ? JsonText(state[id].value("status", nlohmann::json())) : "?";
     std::string labels;
@@ -236,7 +246,7 @@ int Agents(const Config& cfg) {
       }
     }
     if (!jobs.count(id)) {
-      t.Add({id, status, labels, "-", "", "", "", "", "", "", ""});
+      t.Add({id, status, labels, "-", "", "", "", "", "", "", "", ""});
       continue;
     }
     for (auto& [job, st] : jobs[id]) {
@@ -244,7 +254,7 @@ int Agents(const Config& cfg) {
       t.Add({id, status, labels, job, JsonText(st.value("version", nlohmann::json())),
              JsonText(st.value("state", nlohmann::json())), CounterText(c, "read"),
              CounterText(c, "kept"), CounterText(c, "rejected"), CounterText(c, "dropped"),
-             JsonText(st.value("error", nlohmann::json()))});
+             ReasonsText(c), JsonText(st.value("error", nlohmann::json()))});
     }
   }
   t.Print(std::cout);

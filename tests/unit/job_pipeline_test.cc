@@ -1,0 +1,129 @@
+#include <catch2/catch.hpp>
+
+#include <sstream>
+
+#include "agent/job_pipeline.h"
+
+using namespace edgeline;
+
+namespace {
+JobSpec Spec(const std::string& format, size_t batch_max = 2) {
+  auto r = ParseJobSpec(R"({
+    "job_id": "t", "version": 1, "target": {"agents": ["a"]}, "mode": "batch",
+    "input": {"type": "stdin", "format": ")" + format + R"("},
+    "schema": {"timestamp": {"field": "ts", "format": "epoch_ms"},
+               "fields": {"device": {"type": "string", "required": true},
+                          "temp": {"type": "float"}}},
+    "clean": [{"op": "drop_null", "fields": ["temp"]},
+              {"op": "range", "field": "temp", "max": 50},
+              {"op": "dedup", "by": ["device", "ts"]}]
+  })");
+  REQUIRE(r.ok());
+  JobSpec s = r.value();
+  s.batch_max_records = batch_max;
+  s.batch_max_ms = 1'000'000;
+  return s;
+}
+
+struct Collected {
+  std::vector<size_t> batch_sizes;
+  std::vector<Record> records;
+  BatchSink Sink() {
+    return [this](std::vector<Record>&& rs) {
+      batch_sizes.push_back(rs.size());
+      for (auto& r : rs) records.push_back(std::move(r));
+      return Status::Ok();
+    };
+  }
+};
+}  // namespace
+
+TEST_CASE("CSV rows are cast, cleaned, counted by reason and batched") {
+  JobSpec spec = Spec("csv");
+  Collected out;
+  JobPipeline p(spec, out.Sink());
+  std::istringstream in(
+      "ts,device,temp,ignored\n"
+      "1,a,10.5,x\n"
+      "2,a,,x\n"          // drop_null
+      "3,a,99,x\n"        // range
+      "1,a,10.5,x\n"      // dedup
+      "4,,1,x\n"          // missing_required
+      "5,a,ERR,x\n"       // cast_error
+      "zz,a,1,x\n"        // bad_timestamp
+      "6,a,1\n"           // csv_field_count
+      "7,b,-2,\"q,\"\"\"\n"
+      "8,b,3,x\n");
+  REQUIRE(p.Run(in, "test").ok());
+  REQUIRE(p.Flush().ok());
+  const JobCounters& c = p.counters();
+  CHECK(c.read == 10);
+  CHECK(c.kept == 3);
+  CHECK(c.rejected == 4);
+  CHECK(c.dropped == 3);
+  CHECK(c.reasons == std::map<std::string, int64_t>{{"bad_timestamp", 1}, {"cast_error", 1},
+                                                    {"csv_field_count", 1}, {"dedup", 1},
+                                                    {"drop_null", 1}, {"missing_required", 1},
+                                                    {"range", 1}});
+  CHECK(c.batches == 2);
+  CHECK(out.batch_sizes == std::vector<size_t>{2, 1});
+  REQUIRE(out.records.size() == 3);
+  CHECK(out.records[1].ts_ms == 7);
+  CHECK(out.records[1].values == std::vector<Value>{std::string("b"), -2.0});
+  CHECK(p.Snapshot().kept == 3);
+}
+
+TEST_CASE("a CSV header without the timestamp column fails the input") {
+  JobSpec spec = Spec("csv");
+  Collected out;
+  JobPipeline p(spec, out.Sink());
+  std::istringstream in("time,device,temp\n1,a,2\n");
+  Status s = p.Run(in, "f.csv");
+  REQUIRE_FALSE(s.ok());
+  CHECK(s.message() == "f.csv: the CSV header has no column \"ts\" (the timestamp field)");
+}
+
+TEST_CASE("NDJSON rows go through the same cast and clean") {
+  JobSpec spec = Spec("ndjson", 100);
+  Collected out;
+  JobPipeline p(spec, out.Sink());
+  std::istringstream in(
+      "{\"ts\": 1, \"device\": \"a\", \"temp\": 20}\n"
+      "{\"ts\": 2, \"device\": \"a\", \"temp\": \"21.5\"}\n"
+      "{\"ts\": 3, \"device\": \"a\"}\n"
+      "{\"ts\": 4, \"device\": \"a\", \"temp\": \"n/a\"}\n"
+      "{\"ts\": 5, \"device\": \"a\", \"temp\": 1\n"
+      "[1]\n"
+      "\n");
+  REQUIRE(p.Run(in, "test").ok());
+  REQUIRE(p.Flush().ok());
+  const JobCounters& c = p.counters();
+  CHECK(c.read == 6);
+  CHECK(c.kept == 2);
+  CHECK(c.reasons == std::map<std::string, int64_t>{{"cast_error", 1}, {"drop_null", 1},
+                                                    {"json_malformed", 1}, {"json_not_object", 1}});
+  REQUIRE(out.records.size() == 2);
+  CHECK(out.records[1].values == std::vector<Value>{std::string("a"), 21.5});
+}
+
+TEST_CASE("a failing sink stops the job with its error") {
+  JobSpec spec = Spec("csv", 1);
+  JobPipeline p(spec, [](std::vector<Record>&&) { return Status::Error("broker gone"); });
+  std::istringstream in("ts,device,temp\n1,a,1\n");
+  Status s = p.Run(in, "x");
+  REQUIRE_FALSE(s.ok());
+  CHECK(s.message() == "broker gone");
+}
+
+TEST_CASE("input files come from the expanded glob, sorted") {
+  JobSpec spec = Spec("csv");
+  spec.input_path = std::string(EDGELINE_SOURCE_DIR) + "/examples/data/{agent_id}/*.csv";
+  auto files = ResolveInputFiles(spec, "pi-01");
+  REQUIRE(files.ok());
+  REQUIRE(files->size() == 1);
+  CHECK(files->at(0) == std::string(EDGELINE_SOURCE_DIR) + "/examples/data/pi-01/greenhouse.csv");
+  auto none = ResolveInputFiles(spec, "pi-99");
+  REQUIRE_FALSE(none.ok());
+  CHECK(none.status().message() ==
+        "no input file matches " + std::string(EDGELINE_SOURCE_DIR) + "/examples/data/pi-99/*.csv");
+}
