@@ -162,7 +162,11 @@ Status DecodeJson(const simdjson::padded_string& json, const DecodeLimits& limit
   simdjson::ondemand::document doc;
   if (parser.iterate(json).get(doc)) return Bad("not JSON");
   simdjson::ondemand::object root;
-  if (doc.get_object().get(root)) return Bad("not a JSON object");
+  if (auto err = doc.get_object().get(root)) {
+    if (err == simdjson::INCORRECT_TYPE) return Bad("not a JSON object");
+    if (err == simdjson::TRAILING_CONTENT) return Bad("trailing content after the JSON object");
+    return Bad(std::string("not JSON (") + simdjson::error_message(err) + ")");
+  }
   bool has_version = false, has_ts = false;
   BatchHeader& h = b->header;
   for (auto field : root) {

@@ -77,7 +77,7 @@ TEST_CASE("malformed batches are rejected with a reason") {
   };
   CHECK(reason("") == "invalid batch: not JSON");
   CHECK(reason("[1,2]") == "invalid batch: not a JSON object");
-  CHECK(reason(good.substr(0, good.size() / 2)).rfind("invalid batch: ", 0) == 0);
+  CHECK(reason(good.substr(0, good.size() / 2)).rfind("invalid batch: not JSON (", 0) == 0);
   std::string v2 = good;
   v2.replace(v2.find("\"edgeline_batch\":1"), 18, "\"edgeline_batch\":2");
   CHECK(reason(v2) == "invalid batch: unsupported format version 2");
@@ -94,7 +94,8 @@ TEST_CASE("malformed batches are rejected with a reason") {
   small.max_payload_bytes = 10;
   CHECK(reason(good, small) == "invalid batch: payload of " + std::to_string(good.size()) +
                                    " bytes exceeds the limit of 10");
-  CHECK(reason(good + " x") == "invalid batch: trailing content after the JSON object");
+  CHECK(reason(good + " {}") == "invalid batch: trailing content after the JSON object");
+  CHECK(reason(good + " x").rfind("invalid batch: not JSON (", 0) == 0);
 }
 
 TEST_CASE("a zstd frame that would decompress past the limit is refused before decompressing") {
