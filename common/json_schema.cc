@@ -151,15 +151,26 @@ bool JsonEqual(const json& a, const json& b) {
   return true;
 }
 
-// Hash looking one level deep; values equal under JsonEqual hash equally.
-size_t ShallowHash(const json& v, bool recurse = true) {
-  if (v.is_number()) return std::hash<double>{}(v.get<double>());
-  if (v.is_string()) return std::hash<std::string>{}(v.get_ref<const std::string&>());
-  size_t h = static_cast<size_t>(v.type()) * 1000003u + v.size();
-  if (!recurse || !v.is_structured()) return h;
-  for (auto it = v.begin(); it != v.end(); ++it) {
-    h = h * 31 + ShallowHash(it.value(), false);
-    if (v.is_object()) h = h * 31 + std::hash<std::string>{}(it.key());
+// Structural hash; values equal under JsonEqual hash equally. Iterative, like JsonEqual.
+size_t DeepHash(const json& v) {
+  size_t h = 0;
+  auto mix = [&h](size_t x) { h = (h ^ x) * 1099511628211u; };
+  std::vector<const json*> stack{&v};
+  while (!stack.empty()) {
+    const json& x = *stack.back();
+    stack.pop_back();
+    if (x.is_number()) {
+      mix(std::hash<double>{}(x.get<double>()));
+    } else if (x.is_string()) {
+      mix(std::hash<std::string>{}(x.get_ref<const std::string&>()));
+    } else {
+      mix(static_cast<size_t>(x.type()) * 1000003u + x.size() * 2 +
+          (x.is_boolean() && x.get<bool>()));
+    }
+    for (auto it = x.begin(); x.is_structured() && it != x.end(); ++it) {
+      if (x.is_object()) mix(std::hash<std::string>{}(it.key()));
+      stack.push_back(&it.value());
+    }
   }
   return h;
 }
@@ -661,7 +672,7 @@ void Validator::CheckArray(const json& s, const json& v, Loc loc, Sink* sink) {
   if (unique != end && unique->is_boolean() && unique->get<bool>()) {
     std::unordered_multimap<size_t, size_t> seen;  // Hash -> index of first occurrence.
     for (size_t j = 0; j < v.size() && !sink->Full(); ++j) {
-      size_t hash = ShallowHash(v[j]);
+      size_t hash = DeepHash(v[j]);
       auto range = seen.equal_range(hash);
       auto dup = std::find_if(range.first, range.second,
                               [&](const auto& entry) { return JsonEqual(v[entry.second], v[j]); });

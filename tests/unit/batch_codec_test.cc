@@ -1,6 +1,11 @@
 #include <catch2/catch.hpp>
 
+#include <fstream>
+
+#include <nlohmann/json.hpp>
+
 #include "common/batch_codec.h"
+#include "common/json_schema.h"
 
 using namespace edgeline;
 
@@ -109,4 +114,18 @@ TEST_CASE("a zstd frame that would decompress past the limit is refused before d
   std::string corrupt = payload;
   corrupt[corrupt.size() / 2] ^= 0x55;
   CHECK_FALSE(DecodeBatch(corrupt).ok());
+}
+
+TEST_CASE("what EncodeBatch writes conforms to schemas/batch.schema.json") {
+  std::ifstream in(std::string(EDGELINE_SOURCE_DIR) + "/schemas/batch.schema.json");
+  nlohmann::json schema = nlohmann::json::parse(in);
+  std::string payload = EncodeBatch(SampleBatch(), false);
+  auto errors = ValidateJson(schema, nlohmann::json::parse(payload));
+  for (const auto& e : errors) INFO(e.ToString());
+  CHECK(errors.empty());
+  nlohmann::json bad = nlohmann::json::parse(payload);
+  bad["columns"][1]["values"][0] = "hot";
+  errors = ValidateJson(schema, bad);
+  REQUIRE_FALSE(errors.empty());
+  CHECK(errors[0].path == "/columns/1/values/0");
 }
