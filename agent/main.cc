@@ -5,7 +5,7 @@
 
 #include "agent/agent.h"
 #include "agent/run_command.h"
-#include "common/config.h"
+#include "common/cli_util.h"
 #include "common/log.h"
 
 namespace {
@@ -25,49 +25,20 @@ int main(int argc, char** argv) {
   if (!args.empty() && args[0] == "run") {
     return RunCommand(std::vector<std::string>(args.begin() + 1, args.end()));
   }
-  Config cfg(
-      {{"config", "", "config file (name = value lines)"},
-       {"broker", "tcp://127.0.0.1:1883", "MQTT broker URI (tcp://, ssl:// or mqtts://)"},
-       {"id", "", "agent id, unique in the fleet ([A-Za-z0-9_.-], at most 64)"},
-       {"labels", "", "labels as k=v,k2=v2; jobs select agents by label"},
-       {"state_dir", "/var/lib/edgeline-agent", "directory for epoch, sequence numbers, job state"},
-       {"topic_prefix", "edgeline", "first level of every MQTT topic"},
-       {"username", "", "MQTT user name"},
-       {"password", "", "MQTT password"},
-       {"ca_file", "", "TLS: CA certificate file (PEM)"},
-       {"cert_file", "", "TLS: client certificate file (PEM)"},
-       {"key_file", "", "TLS: client key file (PEM)"},
-       {"log_level", "info", "debug, info, warn or error"},
-       {"check_config", "", "validate the configuration and exit", true},
-       {"version", "", "print the version and exit", true},
-       {"help", "", "show this help", true}},
-      "EDGELINE_AGENT");
-  std::vector<std::string> positional;
-  Status s = cfg.ParseArgs(args, &positional);
-  if (s.ok() && !positional.empty()) s = Status::Error("unexpected argument " + positional[0]);
-  if (!s.ok()) {
-    std::cerr << "edgeline-agent: " << s.message() << "\n" << kUsage;
-    return 2;
-  }
-  if (cfg.GetBool("help")) {
-    std::cout << kUsage << "\nOptions (also settable in the config file and as environment "
-              << "variables):\n" << cfg.Help();
-    return 0;
-  }
-  if (cfg.GetBool("version")) {
-    std::cout << "edgeline-agent " << EDGELINE_VERSION << "\n";
-    return 0;
-  }
+  Config cfg(Concat(Concat({{"config", "", "config file (name = value lines)"},
+                             {"id", "", "agent id, unique in the fleet ([A-Za-z0-9_.-], at most 64)"},
+                             {"labels", "", "labels as k=v,k2=v2; jobs select agents by label"},
+                             {"state_dir", "/var/lib/edgeline-agent",
+                              "directory for epoch, sequence numbers, job state"}},
+                            MqttOptionDefs()),
+                     DaemonOptionDefs()),
+             "EDGELINE_AGENT");
+  if (auto rc = ParseDaemonArgs(&cfg, args, "edgeline-agent", kUsage)) return *rc;
   AgentOptions opts;
   opts.agent_id = cfg.Get("id");
   opts.state_dir = cfg.Get("state_dir");
   opts.topic_prefix = cfg.Get("topic_prefix");
-  opts.mqtt.uri = cfg.Get("broker");
-  opts.mqtt.username = cfg.Get("username");
-  opts.mqtt.password = cfg.Get("password");
-  opts.mqtt.ca_file = cfg.Get("ca_file");
-  opts.mqtt.cert_file = cfg.Get("cert_file");
-  opts.mqtt.key_file = cfg.Get("key_file");
+  ApplyMqttOptions(cfg, &opts.mqtt);
   auto labels = ParseLabels(cfg.Get("labels"));
   LogLevel level;
   std::string error;
@@ -93,7 +64,7 @@ int main(int argc, char** argv) {
   std::signal(SIGPIPE, SIG_IGN);
   try {
     Agent agent(opts);
-    s = agent.Start();
+    Status s = agent.Start();
     if (!s.ok()) {
       std::cerr << "edgeline-agent: " << s.message() << "\n";
       return 1;

@@ -4,8 +4,8 @@
 #include <iostream>
 
 #include "agent/job_pipeline.h"
-#include "agent/state_dir.h"
 #include "common/config.h"
+#include "common/file_util.h"
 
 namespace edgeline {
 

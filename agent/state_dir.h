@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -40,10 +41,5 @@ class StateDir {
   int64_t epoch_;
   std::mutex mu_;
 };
-
-// Writes `data` to `path` atomically (temp file, fsync, rename, fsync of the directory).
-Status WriteFileAtomic(const std::string& path, const std::string& data);
-// Reads a whole file; nullopt if it does not exist or cannot be read.
-std::optional<std::string> ReadFile(const std::string& path);
 
 }  // namespace edgeline

@@ -6,7 +6,7 @@
 
 #include "aggregator/aggregator.h"
 #include "aggregator/http_api.h"
-#include "common/config.h"
+#include "common/cli_util.h"
 #include "common/log.h"
 
 namespace {
@@ -19,50 +19,24 @@ const char kUsage[] =
 
 int main(int argc, char** argv) {
   using namespace edgeline;
-  Config cfg({{"config", "", "config file (name = value lines)"},
-              {"broker", "tcp://127.0.0.1:1883", "MQTT broker URI (tcp://, ssl:// or mqtts://)"},
-              {"client_id", "edgeline-aggregator", "MQTT client id"},
-              {"db", "edgeline.db", "SQLite database file"},
-              {"http", "127.0.0.1:8080", "HTTP listen address (HOST:PORT)"},
-              {"topic_prefix", "edgeline", "first level of every MQTT topic"},
-              {"flush_interval_ms", "200", "how often window updates are committed"},
-              {"max_batch_bytes", "16777216", "largest batch payload accepted"},
-              {"username", "", "MQTT user name"},
-              {"password", "", "MQTT password"},
-              {"ca_file", "", "TLS: CA certificate file (PEM)"},
-              {"cert_file", "", "TLS: client certificate file (PEM)"},
-              {"key_file", "", "TLS: client key file (PEM)"},
-              {"log_level", "info", "debug, info, warn or error"},
-              {"check_config", "", "validate the configuration and exit", true},
-              {"version", "", "print the version and exit", true},
-              {"help", "", "show this help", true}},
+  Config cfg(Concat(Concat({{"config", "", "config file (name = value lines)"},
+                             {"client_id", "edgeline-aggregator", "MQTT client id"},
+                             {"db", "edgeline.db", "SQLite database file"},
+                             {"http", "127.0.0.1:8080", "HTTP listen address (HOST:PORT)"},
+                             {"flush_interval_ms", "200", "how often window updates are committed"},
+                             {"max_batch_bytes", "16777216", "largest batch payload accepted"}},
+                            MqttOptionDefs()),
+                     DaemonOptionDefs()),
              "EDGELINE_AGGREGATOR");
-  std::vector<std::string> positional;
-  Status s = cfg.ParseArgs(std::vector<std::string>(argv + 1, argv + argc), &positional);
-  if (s.ok() && !positional.empty()) s = Status::Error("unexpected argument " + positional[0]);
-  if (!s.ok()) {
-    std::cerr << "edgeline-aggregator: " << s.message() << "\n" << kUsage;
-    return 2;
-  }
-  if (cfg.GetBool("help")) {
-    std::cout << kUsage << "\nOptions (also settable in the config file and as environment "
-              << "variables):\n" << cfg.Help();
-    return 0;
-  }
-  if (cfg.GetBool("version")) {
-    std::cout << "edgeline-aggregator " << EDGELINE_VERSION << "\n";
-    return 0;
+  if (auto rc = ParseDaemonArgs(&cfg, std::vector<std::string>(argv + 1, argv + argc),
+                                "edgeline-aggregator", kUsage)) {
+    return *rc;
   }
   AggregatorOptions opts;
   opts.db_path = cfg.Get("db");
   opts.topic_prefix = cfg.Get("topic_prefix");
-  opts.mqtt.uri = cfg.Get("broker");
+  ApplyMqttOptions(cfg, &opts.mqtt);
   opts.mqtt.client_id = cfg.Get("client_id");
-  opts.mqtt.username = cfg.Get("username");
-  opts.mqtt.password = cfg.Get("password");
-  opts.mqtt.ca_file = cfg.Get("ca_file");
-  opts.mqtt.cert_file = cfg.Get("cert_file");
-  opts.mqtt.key_file = cfg.Get("key_file");
   auto flush = cfg.GetInt("flush_interval_ms");
   auto max_bytes = cfg.GetInt("max_batch_bytes");
   std::string host;
@@ -94,7 +68,7 @@ int main(int argc, char** argv) {
   try {
     auto registry = std::make_shared<prometheus::Registry>();
     Aggregator agg(opts, registry);
-    s = agg.Start();
+    Status s = agg.Start();
     if (!s.ok()) {
       std::cerr << "edgeline-aggregator: " << s.message() << "\n";
       return 1;

@@ -6,7 +6,6 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
-#include <fstream>
 #include <iostream>
 #include <map>
 #include <mutex>
@@ -15,6 +14,8 @@
 #include <thread>
 
 #include "cli/table.h"
+#include "common/cli_util.h"
+#include "common/file_util.h"
 #include "common/job_spec.h"
 #include "common/mqtt_client.h"
 #include "common/time_util.h"
@@ -28,21 +29,24 @@ using Clock = std::chrono::steady_clock;
 
 MqttOptions BrokerOptions(const Config& cfg) {
   MqttOptions o;
-  o.uri = cfg.Get("broker");
+  ApplyMqttOptions(cfg, &o);
   o.client_id = "edgeline-cli-" + std::to_string(::getpid());
-  o.username = cfg.Get("username");
-  o.password = cfg.Get("password");
-  o.ca_file = cfg.Get("ca_file");
   return o;
 }
 
-bool ReadWholeFile(const std::string& path, std::string* out) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return false;
-  std::ostringstream os;
-  os << in.rdbuf();
-  *out = os.str();
-  return true;
+// Reads and validates a job spec file; on failure prints why and returns nullopt.
+std::optional<JobSpec> LoadSpec(const std::string& path) {
+  auto text = ReadFile(path);
+  if (!text) {
+    std::cerr << "edgeline: cannot read " << path << "\n";
+    return std::nullopt;
+  }
+  auto spec = ParseJobSpec(*text);
+  if (!spec.ok()) {
+    std::cerr << "edgeline: " << path << ": " << spec.status().message() << "\n";
+    return std::nullopt;
+  }
+  return std::move(spec.value());
 }
 
 // Collects the retained messages on `filters`: connects, subscribes, and returns once no
@@ -115,16 +119,8 @@ int JobValidate(const std::vector<std::string>& args) {
     std::cerr << "usage: edgeline job validate FILE\n";
     return 2;
   }
-  std::string text;
-  if (!ReadWholeFile(args[0], &text)) {
-    std::cerr << "edgeline: cannot read " << args[0] << "\n";
-    return 2;
-  }
-  auto spec = ParseJobSpec(text);
-  if (!spec.ok()) {
-    std::cerr << "edgeline: " << args[0] << ": " << spec.status().message() << "\n";
-    return 2;
-  }
+  auto spec = LoadSpec(args[0]);
+  if (!spec) return 2;
   std::cout << args[0] << ": valid job spec \"" << spec->job_id << "\" version " << spec->version
             << "\n";
   return 0;
@@ -135,19 +131,13 @@ int JobSubmit(const Config& cfg, const std::vector<std::string>& args) {
     std::cerr << "usage: edgeline job submit FILE\n";
     return 2;
   }
-  std::string text;
-  if (!ReadWholeFile(args[0], &text)) {
-    std::cerr << "edgeline: cannot read " << args[0] << "\n";
-    return 2;
-  }
-  auto spec = ParseJobSpec(text);
-  if (!spec.ok()) {
-    std::cerr << "edgeline: " << args[0] << ": " << spec.status().message()
-              << "\nedgeline: job not submitted\n";
+  auto spec = LoadSpec(args[0]);
+  if (!spec) {
+    std::cerr << "edgeline: job not submitted\n";
     return 2;
   }
   // Publish the spec compactly: retained messages are stored by the broker.
-  std::string payload = nlohmann::json::parse(text).dump();
+  std::string payload = nlohmann::json::parse(spec->raw).dump();
   MqttClient client(BrokerOptions(cfg), [](const MqttMessage&) {});
   client.Start();
   if (!client.WaitConnected(std::chrono::seconds(5))) return BrokerUnreachable(cfg);

@@ -2,7 +2,7 @@
 #include <iostream>
 
 #include "cli/commands.h"
-#include "common/config.h"
+#include "common/cli_util.h"
 
 namespace {
 const char kUsage[] =
@@ -22,21 +22,17 @@ const char kUsage[] =
 
 int main(int argc, char** argv) {
   using namespace edgeline;
-  Config cfg({{"config", "", "config file (name = value lines)"},
-              {"broker", "tcp://127.0.0.1:1883", "MQTT broker URI"},
-              {"api", "http://127.0.0.1:8080", "aggregator HTTP API base URL"},
-              {"topic_prefix", "edgeline", "first level of every MQTT topic"},
-              {"username", "", "MQTT user name"},
-              {"password", "", "MQTT password"},
-              {"ca_file", "", "TLS: CA certificate file (PEM)"},
-              {"format", "table", "output format: table, json (query also csv)"},
-              {"job", "", "query: job id"},
-              {"key", "", "query: group key"},
-              {"from", "", "query: first window start (epoch ms or ISO 8601)"},
-              {"to", "", "query: windows starting before this time"},
-              {"agents", "", "job wait: comma-separated agent ids"},
-              {"timeout", "60", "job wait: seconds"},
-              {"help", "", "show this help", true}},
+  Config cfg(Concat({{"config", "", "config file (name = value lines)"},
+                     {"api", "http://127.0.0.1:8080", "aggregator HTTP API base URL"},
+                     {"format", "table", "output format: table, json (query also csv)"},
+                     {"job", "", "query: job id"},
+                     {"key", "", "query: group key"},
+                     {"from", "", "query: first window start (epoch ms or ISO 8601)"},
+                     {"to", "", "query: windows starting before this time"},
+                     {"agents", "", "job wait: comma-separated agent ids"},
+                     {"timeout", "60", "job wait: seconds"},
+                     {"help", "", "show this help", true}},
+                    MqttOptionDefs()),
              "EDGELINE");
   std::vector<std::string> words;
   Status s = cfg.ParseArgs(std::vector<std::string>(argv + 1, argv + argc), &words);

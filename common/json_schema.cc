@@ -239,9 +239,13 @@ size_t CodePoints(const std::string& s) {
 bool GetCount(const json& schema, const char* keyword, size_t* out) {
   auto it = schema.find(keyword);
   if (it == schema.end() || !it->is_number() || IsNegativeInt(*it)) return false;
-  if (it->is_number_float() && !(it->get<double>() >= 0)) return false;
-  *out = it->is_number_float() ? static_cast<size_t>(std::ceil(it->get<double>()))
-                               : static_cast<size_t>(it->get<std::uint64_t>());
+  if (!it->is_number_float()) {
+    *out = static_cast<size_t>(it->get<std::uint64_t>());
+    return true;
+  }
+  double d = std::ceil(it->get<double>());
+  if (!(d >= 0)) return false;
+  *out = d < 1e18 ? static_cast<size_t>(d) : static_cast<size_t>(-1);
   return true;
 }
 

@@ -308,6 +308,12 @@ TEST_CASE("format is ignored", "[json_schema]") {
   CHECK(Errors({{"type", "string"}, {"format", "email"}}, "not an email").empty());
 }
 
+TEST_CASE("malformed keyword values are ignored, float counts are accepted", "[json_schema]") {
+  json schema = {{"minimum", "x"}, {"required", "a"}, {"maxLength", 1e300}, {"type", 5}};
+  CHECK(Errors(schema, "anything").empty());
+  CHECK(Errors({{"minItems", 2.0}}, {1}) == Strings{"/: must have at least 2 items"});
+}
+
 TEST_CASE("annotation keywords are ignored", "[json_schema]") {
   json schema = {{"$schema", "https://json-schema.org/draft/2020-12/schema"},
                  {"$id", "https://example.com/x"},
