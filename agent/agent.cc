@@ -1,7 +1,9 @@
 #include "agent/agent.h"
 
 #include <chrono>
+#include <set>
 
+#include "common/ack.h"
 #include "common/batch_codec.h"
 #include "common/log.h"
 #include "common/time_util.h"
@@ -51,6 +53,11 @@ Status Agent::Start() {
   auto st = StateDir::Open(opts_.state_dir);
   if (!st.ok()) return st.status();
   state_ = std::move(st.value());
+  SpoolOptions so = opts_.spool;
+  if (so.dir.empty()) so.dir = opts_.state_dir + "/spool";
+  auto spool = Spool::Open(so);
+  if (!spool.ok()) return spool.status();
+  spool_ = std::move(spool.value());
   started_ms_ = NowMs();
   MqttOptions mo = opts_.mqtt;
   if (mo.client_id.empty()) mo.client_id = "edgeline-agent-" + opts_.agent_id;
@@ -59,23 +66,31 @@ Status Agent::Start() {
   mo.will_retained = true;
   mqtt_ = std::make_unique<MqttClient>(mo, [this](const MqttMessage& m) { OnMessage(m); });
   mqtt_->AddSubscription(topics_.AllJobs(), 1);
+  mqtt_->AddSubscription(topics_.Acks(opts_.agent_id), 1);
   mqtt_->SetOnConnect([this] { OnConnect(); });
+  PublisherOptions po = opts_.publisher;
+  po.agent_id = opts_.agent_id;
+  publisher_ = std::make_unique<Publisher>(po, topics_, mqtt_.get(), spool_.get());
+  SpoolStats ss = spool_->Stats();
   LOG_INFO("agent " << opts_.agent_id << " epoch " << state_->epoch() << ", state dir "
-                    << opts_.state_dir << ", broker " << mo.uri);
+                    << opts_.state_dir << ", broker " << mo.uri << ", spool " << ss.batches
+                    << " batches");
+  publisher_->Start();
   mqtt_->Start();
   return Status::Ok();
 }
 
 void Agent::OnConnect() {
+  publisher_->OnConnected(NowMs());
   Status s = mqtt_->Publish(topics_.AgentState(opts_.agent_id), StatePayload(true), 1, true);
   if (!s.ok()) LOG_WARN("cannot publish agent state: " << s.message());
-  std::map<std::string, std::string> statuses;
+  std::map<std::string, nlohmann::json> statuses;
   {
     std::lock_guard<std::mutex> lock(status_mu_);
     statuses = last_status_;
   }
-  for (const auto& [job_id, payload] : statuses) {
-    s = mqtt_->Publish(topics_.JobStatus(opts_.agent_id, job_id), payload, 1, true);
+  for (const auto& [job_id, status] : statuses) {
+    s = mqtt_->Publish(topics_.JobStatus(opts_.agent_id, job_id), status.dump(), 1, true);
     if (!s.ok()) LOG_WARN("cannot re-publish status of job " << job_id << ": " << s.message());
   }
 }
@@ -95,17 +110,23 @@ void Agent::Stop() {
   for (auto& [id, job] : jobs) {
     if (job->thread.joinable()) job->thread.join();
   }
+  publisher_->Stop();
   if (mqtt_->IsConnected()) {
     Status s = mqtt_->Publish(topics_.AgentState(opts_.agent_id), StatePayload(false), 1, true,
                               std::chrono::seconds(2));
     if (!s.ok()) LOG_WARN("cannot publish offline state: " << s.message());
   }
   mqtt_->Stop();
+  publisher_.reset();
   mqtt_.reset();
 }
 
 void Agent::OnMessage(const MqttMessage& msg) {
   Topics::Parsed p = topics_.Parse(msg.topic);
+  if (p.kind == Topics::Parsed::kAcks && p.agent_id == opts_.agent_id) {
+    OnAcks(msg.payload);
+    return;
+  }
   if (p.kind != Topics::Parsed::kJob) return;
   if (!IsValidId(p.job_id)) {
     LOG_WARN("ignoring job topic with an invalid job id: " << msg.topic);
@@ -206,7 +227,7 @@ void Agent::RunJob(RunningJob* job) {
   JobPipeline pipeline(
       spec,
       [&](std::vector<Record>&& records) {
-        Status s = PublishBatch(job, std::move(records));
+        Status s = SealBatch(job, std::move(records));
         if (s.ok() && NowMs() - last_status_ms >= opts_.status_interval_ms) {
           last_status_ms = NowMs();
           PublishStatus(spec.job_id, spec.version, "running", pipeline_ptr->Snapshot().ToJson(), "");
@@ -231,7 +252,7 @@ void Agent::RunJob(RunningJob* job) {
   job->finished = true;
 }
 
-Status Agent::PublishBatch(RunningJob* job, std::vector<Record>&& records) {
+Status Agent::SealBatch(RunningJob* job, std::vector<Record>&& records) {
   const JobSpec& spec = job->spec;
   Batch batch = MakeBatch(spec.fields, spec.ts_field, records);
   auto seq = state_->NextSeq(spec.job_id);
@@ -243,18 +264,45 @@ Status Agent::PublishBatch(RunningJob* job, std::vector<Record>&& records) {
   h.epoch = state_->epoch();
   h.seq = seq.value();
   h.schema_hash = spec.SchemaHash();
-  const std::string topic = topics_.Data(spec.job_id, opts_.agent_id);
-  // Until the spool lands (docs/operations.md), a batch waits here while the broker is
-  // unreachable: backpressure on the job, never a silent drop.
-  while (true) {
-    h.published_ms = NowMs();
-    std::string payload = EncodeBatch(batch, spec.compress_zstd);
-    Status s = mqtt_->Publish(topic, payload, 1, false);
-    if (s.ok()) return s;
-    if (job->cancel) return Status::Error("cancelled");
-    LOG_DEBUG("job " << spec.job_id << " batch " << h.seq << ": " << s.message() << "; retrying");
-    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  h.published_ms = NowMs();
+  Status s = spool_->Put(spec.job_id, h.seq, EncodeBatch(batch, spec.compress_zstd), h.published_ms);
+  if (!s.ok()) return s;
+  publisher_->Notify();
+  return Status::Ok();
+}
+
+void Agent::OnAcks(const std::string& payload) {
+  auto acks = DecodeAcks(payload);
+  if (!acks.ok()) {
+    LOG_WARN(acks.status().message());
+    return;
   }
+  std::set<std::string> jobs;
+  for (const AckRange& r : acks.value()) {
+    // Acks for another epoch refer to a lost state dir's batches (or an agent with the
+    // same id elsewhere): not ours to remove.
+    if (r.epoch != state_->epoch()) continue;
+    if (spool_->Ack(r.job_id, r.first, r.last) > 0) jobs.insert(r.job_id);
+  }
+  for (const auto& job : jobs) RefreshStatus(job);
+}
+
+nlohmann::json Agent::SpoolJson(const std::string& job_id) const {
+  SpoolStats st = spool_->JobStats(job_id);
+  return {{"batches", st.batches}, {"bytes", st.bytes}, {"oldest_ms", st.oldest_ms}};
+}
+
+void Agent::RefreshStatus(const std::string& job_id) {
+  nlohmann::json status;
+  {
+    std::lock_guard<std::mutex> lock(status_mu_);
+    auto it = last_status_.find(job_id);
+    if (it == last_status_.end()) return;
+    it->second["spool"] = SpoolJson(job_id);
+    status = it->second;
+  }
+  Status s = mqtt_->Publish(topics_.JobStatus(opts_.agent_id, job_id), status.dump(), 1, true);
+  if (!s.ok()) LOG_DEBUG("cannot publish status of job " << job_id << ": " << s.message());
 }
 
 void Agent::PublishStatus(const std::string& job_id, int64_t version, const std::string& state,
@@ -263,12 +311,12 @@ void Agent::PublishStatus(const std::string& job_id, int64_t version, const std:
                       {"version", version},         {"state", state},
                       {"counters", counters},       {"updated_ms", NowMs()}};
   if (!error.empty()) j["error"] = error;
-  std::string payload = j.dump();
+  j["spool"] = SpoolJson(job_id);
   {
     std::lock_guard<std::mutex> lock(status_mu_);
-    last_status_[job_id] = payload;
+    last_status_[job_id] = j;
   }
-  Status s = mqtt_->Publish(topics_.JobStatus(opts_.agent_id, job_id), payload, 1, true);
+  Status s = mqtt_->Publish(topics_.JobStatus(opts_.agent_id, job_id), j.dump(), 1, true);
   if (!s.ok()) LOG_WARN("cannot publish status of job " << job_id << ": " << s.message());
 }
 

@@ -1,10 +1,10 @@
 // The agent daemon: keeps an MQTT session, reconciles the retained job specs with the
-// jobs it runs, runs each selected job on a worker thread of its own, publishes batches
-// and job status.
+// jobs it runs, runs each selected job on a worker thread of its own, and reports job
+// status. Batches go to the spool; the Publisher sends them; acks remove them.
 //
-// Threads: the MQTT dispatch thread calls OnMessage (reconcile only: parse, start,
-// stop); one worker per running job does parse/clean/batch/publish. Start/Stop from
-// the main thread.
+// Threads: the MQTT dispatch thread calls OnMessage (reconcile: parse, start, stop; and
+// acks); one worker per running job does parse/clean/batch/spool; the Publisher's thread
+// drains the spool. Start/Stop from the main thread.
 #pragma once
 
 #include <atomic>
@@ -15,6 +15,8 @@
 #include <thread>
 
 #include "agent/job_pipeline.h"
+#include "agent/publisher.h"
+#include "agent/spool.h"
 #include "agent/state_dir.h"
 #include "common/job_spec.h"
 #include "common/mqtt_client.h"
@@ -29,6 +31,8 @@ struct AgentOptions {
   MqttOptions mqtt;
   std::string topic_prefix = "edgeline";
   int64_t status_interval_ms = 1000;  // running-status updates while a job runs
+  SpoolOptions spool;                 // spool.dir defaults to <state_dir>/spool
+  PublisherOptions publisher;         // agent_id is filled in by the agent
 };
 
 class Agent {
@@ -55,21 +59,29 @@ class Agent {
   void StartJob(JobSpec spec);
   void StopJob(const std::string& job_id);  // REQUIRES: jobs_mu_ held
   void RunJob(RunningJob* job);
-  Status PublishBatch(RunningJob* job, std::vector<Record>&& records);
+  // Encodes a batch, gives it the next sequence number and spools it.
+  Status SealBatch(RunningJob* job, std::vector<Record>&& records);
+  void OnAcks(const std::string& payload);
   void PublishStatus(const std::string& job_id, int64_t version, const std::string& state,
                      const nlohmann::json& counters, const std::string& error);
+  // {"batches":..,"bytes":..,"oldest_ms":..} of the job's spooled batches.
+  nlohmann::json SpoolJson(const std::string& job_id) const;
+  // Re-publishes a job's last status with its current spool depth.
+  void RefreshStatus(const std::string& job_id);
   std::string StatePayload(bool online) const;
 
   AgentOptions opts_;
   Topics topics_;
   std::unique_ptr<StateDir> state_;
+  std::unique_ptr<Spool> spool_;
   std::unique_ptr<MqttClient> mqtt_;
+  std::unique_ptr<Publisher> publisher_;
   std::mutex jobs_mu_;
   std::map<std::string, std::unique_ptr<RunningJob>> jobs_;
   // Last status payload per job, re-published on every (re)connect so a status that
   // could not be sent while offline is not lost.
   std::mutex status_mu_;
-  std::map<std::string, std::string> last_status_;
+  std::map<std::string, nlohmann::json> last_status_;
   int64_t started_ms_ = 0;
 };
 

@@ -29,7 +29,18 @@ int main(int argc, char** argv) {
                              {"id", "", "agent id, unique in the fleet ([A-Za-z0-9_.-], at most 64)"},
                              {"labels", "", "labels as k=v,k2=v2; jobs select agents by label"},
                              {"state_dir", "/var/lib/edgeline-agent",
-                              "directory for epoch, sequence numbers, job state"}},
+                              "directory for epoch, sequence numbers, job state, spool"},
+                             {"spool_max_bytes", "268435456",
+                              "spool cap; the oldest batches are dropped beyond it"},
+                             {"spool_max_age_s", "604800",
+                              "spooled batches older than this are dropped"},
+                             {"fsync", "always",
+                              "spool durability: always (per batch), interval, or never"},
+                             {"fsync_interval_ms", "1000", "with fsync = interval: sync period"},
+                             {"ack_timeout_ms", "30000",
+                              "re-send a batch the aggregator has not acknowledged by then"},
+                             {"backlog_rate", "50",
+                              "backlog batches sent per second after a reconnect (0: unlimited)"}},
                             MqttOptionDefs()),
                      DaemonOptionDefs()),
              "EDGELINE_AGENT");
@@ -42,11 +53,32 @@ int main(int argc, char** argv) {
   auto labels = ParseLabels(cfg.Get("labels"));
   LogLevel level;
   std::string error;
-  if (opts.agent_id.empty()) error = "--id is required";
-  else if (!IsValidId(opts.agent_id)) error = "--id must match [A-Za-z0-9_.-]{1,64}";
-  else if (!labels.ok()) error = "--labels: " + labels.status().message();
-  else if (!ParseLogLevel(cfg.Get("log_level"), &level)) error = "--log-level: unknown level";
-  else if (!IsValidId(opts.topic_prefix)) error = "--topic-prefix must be one topic level";
+  auto ReadInt = [&](const char* name, int64_t min, int64_t* out) {
+    if (!error.empty()) return;
+    auto v = cfg.GetInt(name);
+    if (!v.ok()) error = v.status().message();
+    else if (v.value() < min) error = std::string(name) + " must be >= " + std::to_string(min);
+    else *out = v.value();
+  };
+  int64_t max_age_s = 0, backlog_rate = 0;
+  ReadInt("spool_max_bytes", 4096, &opts.spool.max_bytes);
+  ReadInt("spool_max_age_s", 1, &max_age_s);
+  ReadInt("fsync_interval_ms", 1, &opts.spool.fsync_interval_ms);
+  ReadInt("ack_timeout_ms", 100, &opts.publisher.ack_timeout_ms);
+  ReadInt("backlog_rate", 0, &backlog_rate);
+  opts.spool.max_age_ms = max_age_s * 1000;
+  opts.publisher.backlog_rate = static_cast<double>(backlog_rate);
+  // The first failed check names the problem.
+  auto Check = [&](bool ok, const std::string& message) {
+    if (error.empty() && !ok) error = message;
+  };
+  Check(!opts.agent_id.empty(), "--id is required");
+  Check(IsValidId(opts.agent_id), "--id must match [A-Za-z0-9_.-]{1,64}");
+  Check(labels.ok(), "--labels: " + labels.status().ToString());
+  Check(ParseLogLevel(cfg.Get("log_level"), &level), "--log-level: unknown level");
+  Check(IsValidId(opts.topic_prefix), "--topic-prefix must be one topic level");
+  Check(ParseFsyncPolicy(cfg.Get("fsync"), &opts.spool.fsync),
+        "--fsync must be always, interval or never");
   if (!error.empty()) {
     std::cerr << "edgeline-agent: " << error << "\n";
     return 2;

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdio>
 
+#include "common/ack.h"
 #include "common/log.h"
 #include "common/time_util.h"
 
@@ -100,6 +101,7 @@ Status Aggregator::Start() {
 
   MqttOptions mo = opts_.mqtt;
   if (mo.client_id.empty()) mo.client_id = "edgeline-aggregator";
+  mo.clean_session = !opts_.persistent_session;
   mqtt_ = std::make_unique<MqttClient>(mo, [this](const MqttMessage& m) { OnMessage(m); });
   mqtt_->AddSubscription(topics_.AllJobs(), 1);
   mqtt_->AddSubscription(topics_.AllAgentStates(), 1);
@@ -110,10 +112,9 @@ Status Aggregator::Start() {
 }
 
 void Aggregator::Stop() {
-  if (mqtt_) {
-    mqtt_->Stop();
-    mqtt_.reset();
-  }
+  // MQTT first (no new batches), then the final commit, then the rest. mqtt_ stays valid
+  // until the flusher, which publishes acks, has finished.
+  if (mqtt_) mqtt_->Stop();
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (stopping_) return;
@@ -121,6 +122,7 @@ void Aggregator::Stop() {
   }
   cv_.notify_all();
   if (flusher_.joinable()) flusher_.join();
+  mqtt_.reset();
   store_.reset();
 }
 
@@ -147,6 +149,7 @@ void Aggregator::OnMessage(const MqttMessage& msg) {
       pending_.agents.push_back(AgentRow{p.agent_id, p.job_id, msg.payload});
       break;
     }
+    case Topics::Parsed::kAcks:
     case Topics::Parsed::kOther:
       break;
   }
@@ -220,6 +223,8 @@ void Aggregator::OnData(const std::string& topic_job, const std::string& topic_a
   const std::string key = BatchKey(b.header.agent_id, b.header.job_id, b.header.epoch, b.header.seq);
   if (applied_.count(key)) {
     batches_duplicate_.Increment();
+    duplicate_keys_.push_back(AppliedKey{b.header.agent_id, b.header.job_id, b.header.epoch,
+                                         b.header.seq, b.header.count});
     return;
   }
   auto spec = SpecFor(b.header.job_id, b.header.job_version);
@@ -296,6 +301,7 @@ void Aggregator::RetryParked() {
       const BatchHeader& h = p.batch.header;
       if (applied_.count(BatchKey(h.agent_id, h.job_id, h.epoch, h.seq))) {
         batches_duplicate_.Increment();
+        duplicate_keys_.push_back(AppliedKey{h.agent_id, h.job_id, h.epoch, h.seq, h.count});
       } else {
         ApplyBatch(p.batch, *spec);
       }
@@ -315,9 +321,11 @@ void Aggregator::RetryParked() {
 void Aggregator::Flush() {
   CommitSet set;
   std::vector<int64_t> published;
+  std::vector<AppliedKey> duplicates;
   {
     std::lock_guard<std::mutex> lock(mu_);
     RetryParked();
+    duplicates.swap(duplicate_keys_);
     set.keys.swap(pending_.keys);
     set.jobs.swap(pending_.jobs);
     set.agents.swap(pending_.agents);
@@ -326,12 +334,15 @@ void Aggregator::Flush() {
     for (const auto& k : dirty_) set.windows.push_back(windows_[k]);
     dirty_.clear();
   }
-  if (set.empty()) return;
+  if (set.empty()) {
+    PublishAcks(duplicates);  // their originals are committed already
+    return;
+  }
   auto t0 = std::chrono::steady_clock::now();
   int64_t now = NowMs();
   Status s = store_->Commit(set, now);
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  std::lock_guard<std::mutex> lock(mu_);
+  std::unique_lock<std::mutex> lock(mu_);
   last_commit_ok_ = s.ok();
   if (!s.ok()) {
     // Keep everything pending; the next tick retries. The in-memory state already holds
@@ -342,11 +353,27 @@ void Aggregator::Flush() {
     for (auto& a : set.agents) pending_.agents.push_back(std::move(a));
     for (auto& w : set.windows) dirty_.insert(w.key);
     pending_published_ms_.insert(pending_published_ms_.end(), published.begin(), published.end());
+    duplicate_keys_.insert(duplicate_keys_.end(), duplicates.begin(), duplicates.end());
     return;
   }
   last_commit_ms_ = now;
   commit_seconds_.Observe(secs);
   for (int64_t p : published) batch_latency_seconds_.Observe(std::max<int64_t>(0, now - p) / 1000.0);
+  lock.unlock();
+  duplicates.insert(duplicates.end(), set.keys.begin(), set.keys.end());
+  PublishAcks(duplicates);
+}
+
+void Aggregator::PublishAcks(const std::vector<AppliedKey>& keys) {
+  if (keys.empty() || !mqtt_) return;
+  std::map<std::string, std::vector<AckKey>> by_agent;
+  for (const auto& k : keys) by_agent[k.agent_id].push_back(AckKey{k.job_id, k.epoch, k.seq});
+  for (auto& [agent, list] : by_agent) {
+    // A lost ack costs a re-send from the agent's spool, answered by a duplicate ack.
+    Status s = mqtt_->Publish(topics_.Acks(agent), EncodeAcks(std::move(list)), 1, false,
+                              std::chrono::seconds(5));
+    if (!s.ok()) LOG_DEBUG("ack to " << agent << " not sent: " << s.message());
+  }
 }
 
 void Aggregator::FlushLoop() {

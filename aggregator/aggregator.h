@@ -2,8 +2,10 @@
 //
 // Window state lives in memory and is written to SQLite by a flusher thread, one
 // transaction per flush interval, together with the keys of the batches that changed
-// it. On start the state is rebuilt from SQLite, so a crash loses at most the batches
-// received since the last commit, and those were never recorded as applied.
+// it. After the commit the batches are acknowledged to their agents
+// (edgeline/acks/<agent>), which only then drop them from their spools. On start the
+// state is rebuilt from SQLite: a crash loses only uncommitted batches, which were never
+// acknowledged and so are re-sent by their agents.
 //
 // Threads: the MQTT dispatch thread decodes and merges (OnMessage); the flusher thread
 // commits; HTTP threads call the query methods. All shared state is under mu_.
@@ -41,6 +43,9 @@ struct AggregatorOptions {
   DecodeLimits limits;
   size_t max_parked_batches = 10000;  // batches waiting for their job spec
   int64_t park_timeout_ms = 60000;    // then they are counted invalid (unknown_job)
+  // A persistent MQTT session (clean session off, fixed client id): the broker queues
+  // batches while the aggregator restarts.
+  bool persistent_session = true;
 };
 
 class Aggregator {
@@ -83,6 +88,8 @@ class Aggregator {
   void RetryParked();                                     // REQUIRES: mu_ held
   void FlushLoop();
   void Flush();
+  // Publishes one ack message per agent for the given committed keys.
+  void PublishAcks(const std::vector<AppliedKey>& keys);
 
   AggregatorOptions opts_;
   Topics topics_;
@@ -107,6 +114,7 @@ class Aggregator {
   std::unordered_set<std::string> applied_;  // committed or pending batch keys
   CommitSet pending_;                        // keys, jobs and agents not yet committed
   std::vector<int64_t> pending_published_ms_;
+  std::vector<AppliedKey> duplicate_keys_;  // re-sent batches: acked after the next commit
   std::deque<Parked> parked_;
   std::map<std::string, nlohmann::json> agent_state_;                      // agent -> state
   std::map<std::string, std::map<std::string, nlohmann::json>> agent_jobs_;  // agent -> job -> status

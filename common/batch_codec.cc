@@ -64,6 +64,14 @@ bool IsZstd(std::string_view p) {
                                      reinterpret_cast<const unsigned char*>(p.data()));
 }
 
+std::string Compress(const std::string& text) {
+  std::string out(ZSTD_compressBound(text.size()), '\0');
+  size_t n = ZSTD_compress(out.data(), out.size(), text.data(), text.size(), 3);
+  if (ZSTD_isError(n)) return text;  // cannot happen with a bound-sized buffer
+  out.resize(n);
+  return out;
+}
+
 Status Bad(const std::string& what) { return Status::Error("invalid batch: " + what); }
 
 using simdjson::ondemand::json_type;
@@ -160,7 +168,9 @@ Status ReadString(simdjson::ondemand::value v, const char* what, std::string* ou
 Status DecodeJson(const simdjson::padded_string& json, const DecodeLimits& limits, Batch* b) {
   simdjson::ondemand::parser parser;
   simdjson::ondemand::document doc;
-  if (parser.iterate(json).get(doc)) return Bad("not JSON");
+  if (auto err = parser.iterate(json).get(doc)) {
+    return Bad(std::string("not JSON (") + simdjson::error_message(err) + ")");
+  }
   simdjson::ondemand::object root;
   if (auto err = doc.get_object().get(root)) {
     if (err == simdjson::INCORRECT_TYPE) return Bad("not a JSON object");
@@ -203,6 +213,8 @@ Status DecodeJson(const simdjson::padded_string& json, const DecodeLimits& limit
       s = ReadInt(v, "published_ms", &h.published_ms);
     } else if (key == "schema_hash") {
       s = ReadString(v, "schema_hash", &h.schema_hash);
+    } else if (key == "historical") {
+      if (v.get_bool().get(h.historical)) s = Bad("historical is not a boolean");
     } else if (key == "ts_field") {
       s = ReadString(v, "ts_field", &b->ts_field);
     } else if (key == "ts") {
@@ -266,6 +278,7 @@ std::string EncodeBatch(const Batch& batch, bool zstd) {
   j["last_ts"] = h.last_ts;
   j["published_ms"] = h.published_ms;
   j["schema_hash"] = h.schema_hash;
+  j["historical"] = h.historical;
   j["ts_field"] = batch.ts_field;
   j["ts"] = batch.ts;
   nlohmann::ordered_json cols = nlohmann::ordered_json::array();
@@ -280,12 +293,29 @@ std::string EncodeBatch(const Batch& batch, bool zstd) {
   }
   j["columns"] = std::move(cols);
   std::string text = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-  if (!zstd) return text;
-  std::string out(ZSTD_compressBound(text.size()), '\0');
-  size_t n = ZSTD_compress(out.data(), out.size(), text.data(), text.size(), 3);
-  if (ZSTD_isError(n)) return text;  // cannot happen with a bound-sized buffer
-  out.resize(n);
-  return out;
+  return zstd ? Compress(text) : text;
+}
+
+std::string MarkHistorical(std::string_view payload) {
+  std::string text;
+  bool zstd = IsZstd(payload);
+  if (zstd) {
+    unsigned long long size = ZSTD_getFrameContentSize(payload.data(), payload.size());
+    if (size == ZSTD_CONTENTSIZE_ERROR || size == ZSTD_CONTENTSIZE_UNKNOWN) {
+      return std::string(payload);
+    }
+    text.resize(static_cast<size_t>(size));
+    size_t n = ZSTD_decompress(text.data(), text.size(), payload.data(), payload.size());
+    if (ZSTD_isError(n)) return std::string(payload);
+  } else {
+    text = std::string(payload);
+  }
+  // The key is written unescaped before any string value, so its first occurrence is the
+  // header's; "true " keeps the length.
+  static const std::string kFalse = "\"historical\":false";
+  size_t pos = text.find(kFalse);
+  if (pos != std::string::npos) text.replace(pos, kFalse.size(), "\"historical\":true ");
+  return zstd ? Compress(text) : text;
 }
 
 Result<Batch> DecodeBatch(std::string_view payload, const DecodeLimits& limits) {

@@ -27,8 +27,9 @@ struct BatchHeader {
   int64_t count = 0;
   int64_t first_ts = 0;  // min event time in the batch
   int64_t last_ts = 0;   // max event time in the batch
-  int64_t published_ms = 0;
+  int64_t published_ms = 0;  // when the agent sealed the batch (before spooling)
   std::string schema_hash;
+  bool historical = false;  // re-sent from the spool after a reconnect, restart or timeout
 };
 
 struct Column {
@@ -61,6 +62,10 @@ Batch MakeBatch(const std::vector<FieldDef>& fields, const std::string& ts_field
 
 // Serialises a batch; with zstd=true the JSON is compressed (level 3).
 std::string EncodeBatch(const Batch& batch, bool zstd);
+
+// Returns the payload with its header's "historical" flag set, re-compressing a zstd
+// payload. REQUIRES: `payload` came from EncodeBatch.
+std::string MarkHistorical(std::string_view payload);
 
 // Parses a payload into a batch. Every structural error (bad JSON, wrong version,
 // column lengths not matching count, wrong value type, limits) is an error Status

@@ -13,7 +13,7 @@ namespace edgeline {
 
 namespace fs = std::filesystem;
 
-Status WriteFileAtomic(const std::string& path, const std::string& data) {
+Status WriteFileAtomic(const std::string& path, const std::string& data, bool sync) {
   std::string tmp = path + ".tmp";
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return Status::Error("cannot write " + tmp + ": " + std::strerror(errno));
@@ -28,12 +28,13 @@ Status WriteFileAtomic(const std::string& path, const std::string& data) {
     }
     off += static_cast<size_t>(n);
   }
-  if (::fsync(fd) != 0 || ::close(fd) != 0) {
+  if ((sync && ::fsync(fd) != 0) || ::close(fd) != 0) {
     return Status::Error("cannot sync " + tmp + ": " + std::strerror(errno));
   }
   if (::rename(tmp.c_str(), path.c_str()) != 0) {
     return Status::Error("cannot rename " + tmp + ": " + std::strerror(errno));
   }
+  if (!sync) return Status::Ok();
   std::string dir = fs::path(path).parent_path().string();
   int dfd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dfd >= 0) {

@@ -33,6 +33,9 @@ Topics::Parsed Topics::Parse(std::string_view topic) const {
     r.kind = Parsed::kJobStatus;
     r.agent_id = parts[1];
     r.job_id = parts[3];
+  } else if (parts.size() == 2 && parts[0] == "acks") {
+    r.kind = Parsed::kAcks;
+    r.agent_id = parts[1];
   } else if (parts.size() == 3 && parts[0] == "data") {
     r.kind = Parsed::kData;
     r.job_id = parts[1];

@@ -27,10 +27,11 @@ class Topics {
     return p_ + "/data/" + std::string(job) + "/" + std::string(agent);
   }
   std::string AllData() const { return p_ + "/data/+/+"; }
+  std::string Acks(std::string_view agent) const { return Join("acks", agent); }
 
   // What a topic received on a wildcard subscription refers to.
   struct Parsed {
-    enum Kind { kJob, kAgentState, kJobStatus, kData, kOther } kind = kOther;
+    enum Kind { kJob, kAgentState, kJobStatus, kData, kAcks, kOther } kind = kOther;
     std::string agent_id;
     std::string job_id;
   };

@@ -80,7 +80,7 @@ TEST_CASE("malformed batches are rejected with a reason") {
     REQUIRE_FALSE(d.ok());
     return d.status().message();
   };
-  CHECK(reason("") == "invalid batch: not JSON");
+  CHECK(reason("").rfind("invalid batch: not JSON (", 0) == 0);
   CHECK(reason("[1,2]") == "invalid batch: not a JSON object");
   CHECK(reason(good.substr(0, good.size() / 2)).rfind("invalid batch: not JSON (", 0) == 0);
   std::string v2 = good;
