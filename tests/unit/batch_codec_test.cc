@@ -129,3 +129,16 @@ TEST_CASE("what EncodeBatch writes conforms to schemas/batch.schema.json") {
   REQUIRE_FALSE(errors.empty());
   CHECK(errors[0].path == "/columns/1/values/0");
 }
+
+TEST_CASE("MarkHistorical sets the header flag in plain and zstd payloads") {
+  Batch b = SampleBatch();
+  b.columns[0].values[0] = std::string("\"historical\":false");  // a value cannot fool it
+  for (bool zstd : {false, true}) {
+    auto d = DecodeBatch(MarkHistorical(EncodeBatch(b, zstd)));
+    REQUIRE(d.ok());
+    CHECK(d->header.historical);
+    CHECK(std::get<std::string>(d->columns[0].values[0]) == "\"historical\":false");
+    CheckSame(b, d.value());
+    CHECK_FALSE(DecodeBatch(EncodeBatch(b, zstd))->header.historical);
+  }
+}
