@@ -109,7 +109,9 @@ class DDSketch {
   // is indexed by magnitude: bucket i holds the values in [-gamma^i, -gamma^(i-1)).
   std::vector<std::pair<int32_t, uint64_t>> PositiveBuckets() const { return positive_.Buckets(); }
   std::vector<std::pair<int32_t, uint64_t>> NegativeBuckets() const { return negative_.Buckets(); }
-  // Bucket index of a magnitude v >= kMinIndexable, and the value representing bucket i.
+  // Bucket index of a finite magnitude v >= kMinIndexable (REQUIRED), and the value
+  // representing bucket i (may round to +inf at the top of the double range; Quantile
+  // clamps its estimates to [min(), max()]).
   int32_t IndexOf(double v) const;
   double BucketValue(int32_t index) const;
 
