@@ -99,7 +99,7 @@ void Agent::Stop() {
   if (!mqtt_) return;
   {
     std::lock_guard<std::mutex> lock(jobs_mu_);
-    for (auto& [id, job] : jobs_) job->cancel = true;
+    for (auto& [id, job] : jobs_) Cancel(job.get());
   }
   // Join outside the lock: workers publish status, which never takes jobs_mu_.
   std::map<std::string, std::unique_ptr<RunningJob>> jobs;
@@ -140,7 +140,7 @@ void Agent::OnJobSpec(const std::string& job_id, const std::string& payload) {
   if (payload.empty()) {  // deleted (MQTT convention: empty retained payload)
     if (jobs_.count(job_id)) LOG_INFO("job " << job_id << " deleted; stopping it");
     StopJob(job_id);
-    state_->ForgetCompleted(job_id);
+    state_->ForgetJob(job_id);
     return;
   }
   auto parsed = ParseJobSpec(payload);
@@ -201,10 +201,16 @@ void Agent::OnJobSpec(const std::string& job_id, const std::string& payload) {
   StartJob(std::move(spec));
 }
 
+void Agent::Cancel(RunningJob* job) {
+  job->cancel = true;
+  std::lock_guard<std::mutex> lock(job->mu);
+  job->cv.notify_all();
+}
+
 void Agent::StopJob(const std::string& job_id) {
   auto it = jobs_.find(job_id);
   if (it == jobs_.end()) return;
-  it->second->cancel = true;
+  Cancel(it->second.get());
   if (it->second->thread.joinable()) it->second->thread.join();
   jobs_.erase(it);
 }
@@ -219,32 +225,82 @@ void Agent::StartJob(JobSpec spec) {
   jobs_[raw->spec.job_id] = std::move(job);
 }
 
+std::optional<nlohmann::json> Agent::LatestCheckpoint(const JobSpec& spec) {
+  // The checkpoint file, or the one inside the newest spooled batch when that is newer
+  // (a crash between spooling a batch and updating the file).
+  std::optional<nlohmann::json> best = state_->LoadCheckpoint(spec.job_id);
+  if (auto meta = spool_->NewestMeta(spec.job_id)) {
+    nlohmann::json j = nlohmann::json::parse(*meta, nullptr, false);
+    if (j.is_object() && (!best || j.value("seq", int64_t{0}) > best->value("seq", int64_t{0}))) {
+      best = std::move(j);
+    }
+  }
+  if (!best || !best->contains("files")) return std::nullopt;
+  if (best->value("version", int64_t{0}) == spec.version) return best;
+  if (spec.input_type == "tail") {
+    // A new version of a followed job goes on where the old one stopped; it counts anew.
+    (*best)["counters"] = nlohmann::json::object();
+    return best;
+  }
+  return std::nullopt;  // a new version of a batch job reads its input again
+}
+
 void Agent::RunJob(RunningJob* job) {
   const JobSpec& spec = job->spec;
-  PublishStatus(spec.job_id, spec.version, "running", nlohmann::json::object(), "");
-  int64_t last_status_ms = NowMs();
+  const bool follow = spec.input_type == "tail";
+  FileSource source(spec, spec.ExpandPath(opts_.agent_id), follow);
   JobPipeline* pipeline_ptr = nullptr;
+  // The checkpoint as of the current position: where reading stands and what it counted.
+  auto checkpoint = [&](int64_t seq) {
+    return nlohmann::json{{"version", spec.version},
+                          {"seq", seq},
+                          {"files", source.Checkpoint(pipeline_ptr->position())},
+                          {"counters", pipeline_ptr->counters().ToJson()}};
+  };
   JobPipeline pipeline(
       spec,
       [&](std::vector<Record>&& records) {
-        Status s = SealBatch(job, std::move(records));
-        if (s.ok() && NowMs() - last_status_ms >= opts_.status_interval_ms) {
-          last_status_ms = NowMs();
-          PublishStatus(spec.job_id, spec.version, "running", pipeline_ptr->Snapshot().ToJson(), "");
-        }
-        return s;
+        return SealBatch(job, std::move(records),
+                         checkpoint);
       },
       &job->cancel);
   pipeline_ptr = &pipeline;
-  Status s = RunJobInputs(&pipeline, spec, opts_.agent_id, "");
+  if (auto cp = LatestCheckpoint(spec)) {
+    source.Restore((*cp)["files"]);
+    pipeline.RestoreCounters(JobCounters::FromJson(cp->value("counters", nlohmann::json())));
+    LOG_INFO("job " << spec.job_id << " v" << spec.version << " resumes at its checkpoint (seq "
+                    << cp->value("seq", int64_t{0}) << ")");
+  }
+  PublishStatus(spec.job_id, spec.version, "running", pipeline.Snapshot().ToJson(), "");
+  int64_t last_status_ms = NowMs();
+  Status s;
+  if (spec.input_type == "stdin") {
+    s = Status::Error("input.type \"stdin\" is for edgeline-agent run; the daemon has no stdin");
+  }
+  while (s.ok() && !job->cancel) {
+    s = source.Poll(&pipeline);
+    if (!s.ok()) break;
+    if (!follow) {
+      s = pipeline.Flush();
+      break;
+    }
+    s = pipeline.FlushIfDue(NowMs());
+    if (!s.ok()) break;
+    if (NowMs() - last_status_ms >= opts_.status_interval_ms) {
+      last_status_ms = NowMs();
+      PublishStatus(spec.job_id, spec.version, "running", pipeline.Snapshot().ToJson(), "");
+    }
+    std::unique_lock<std::mutex> lock(job->mu);
+    job->cv.wait_for(lock, std::chrono::milliseconds(spec.poll_ms), [job] { return job->cancel.load(); });
+  }
   nlohmann::json counters = pipeline.counters().ToJson();
-  if (s.ok()) {
+  if (job->cancel) {
+    LOG_INFO("job " << spec.job_id << " v" << spec.version << " stopped");
+  } else if (s.ok()) {
     Status m = state_->MarkCompleted(spec.job_id, spec.version, counters);
     if (!m.ok()) LOG_ERROR("job " << spec.job_id << ": " << m.message());
     LOG_INFO("job " << spec.job_id << " v" << spec.version << " completed: " << counters.dump());
     PublishStatus(spec.job_id, spec.version, "completed", counters, "");
-  } else if (job->cancel) {
-    LOG_INFO("job " << spec.job_id << " v" << spec.version << " stopped");
   } else {
     LOG_WARN("job " << spec.job_id << " v" << spec.version << " failed: " << s.message());
     PublishStatus(spec.job_id, spec.version, "failed", counters, s.message());
@@ -252,7 +308,8 @@ void Agent::RunJob(RunningJob* job) {
   job->finished = true;
 }
 
-Status Agent::SealBatch(RunningJob* job, std::vector<Record>&& records) {
+Status Agent::SealBatch(RunningJob* job, std::vector<Record>&& records,
+                        const std::function<nlohmann::json(int64_t seq)>& checkpoint) {
   const JobSpec& spec = job->spec;
   Batch batch = MakeBatch(spec.fields, spec.ts_field, records);
   auto seq = state_->NextSeq(spec.job_id);
@@ -265,7 +322,14 @@ Status Agent::SealBatch(RunningJob* job, std::vector<Record>&& records) {
   h.seq = seq.value();
   h.schema_hash = spec.SchemaHash();
   h.published_ms = NowMs();
-  Status s = spool_->Put(spec.job_id, h.seq, EncodeBatch(batch, spec.compress_zstd), h.published_ms);
+  // The batch and the checkpoint after it go to disk in one file, so a restart resumes
+  // exactly after the last spooled batch. The checkpoint file follows; the publisher
+  // may send the batch (and its ack may remove it) only after that.
+  nlohmann::json cp = checkpoint(h.seq);
+  Status s = spool_->Put(spec.job_id, h.seq, EncodeBatch(batch, spec.compress_zstd),
+                         h.published_ms, cp.dump());
+  if (!s.ok()) return s;
+  s = state_->SaveCheckpoint(spec.job_id, cp, opts_.spool.fsync == FsyncPolicy::kAlways);
   if (!s.ok()) return s;
   publisher_->Notify();
   return Status::Ok();

@@ -8,12 +8,15 @@
 #pragma once
 
 #include <atomic>
+#include <condition_variable>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
 
+#include "agent/file_source.h"
 #include "agent/job_pipeline.h"
 #include "agent/publisher.h"
 #include "agent/spool.h"
@@ -50,6 +53,8 @@ class Agent {
     JobSpec spec;
     std::atomic<bool> cancel{false};
     std::atomic<bool> finished{false};
+    std::mutex mu;               // with cv: wakes a following job's poll wait on cancel
+    std::condition_variable cv;
     std::thread thread;
   };
 
@@ -57,10 +62,16 @@ class Agent {
   void OnMessage(const MqttMessage& msg);
   void OnJobSpec(const std::string& job_id, const std::string& payload);
   void StartJob(JobSpec spec);
+  static void Cancel(RunningJob* job);
   void StopJob(const std::string& job_id);  // REQUIRES: jobs_mu_ held
   void RunJob(RunningJob* job);
-  // Encodes a batch, gives it the next sequence number and spools it.
-  Status SealBatch(RunningJob* job, std::vector<Record>&& records);
+  // Encodes a batch, gives it the next sequence number and spools it with the job's
+  // checkpoint as of this batch (`checkpoint(seq)`), then saves that checkpoint.
+  Status SealBatch(RunningJob* job, std::vector<Record>&& records,
+                   const std::function<nlohmann::json(int64_t seq)>& checkpoint);
+  // Where a job resumes: the newest checkpoint for this version (or, for a followed
+  // input, any version's file cursors); nullopt to start from the beginning.
+  std::optional<nlohmann::json> LatestCheckpoint(const JobSpec& spec);
   void OnAcks(const std::string& payload);
   void PublishStatus(const std::string& job_id, int64_t version, const std::string& state,
                      const nlohmann::json& counters, const std::string& error);

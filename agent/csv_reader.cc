@@ -10,6 +10,7 @@ bool CsvReader::Fill() {
   buf_.resize(64 * 1024);
   in_.read(buf_.data(), static_cast<std::streamsize>(buf_.size()));
   buf_.resize(static_cast<size_t>(in_.gcount()));
+  fetched_ += buf_.size();
   pos_ = 0;
   if (buf_.empty()) eof_ = true;
   return !buf_.empty();

@@ -5,6 +5,7 @@
 // Not thread-safe. Memory is bounded by max_line_bytes plus the read buffer.
 #pragma once
 
+#include <cstdint>
 #include <istream>
 #include <string>
 #include <vector>
@@ -30,6 +31,8 @@ class CsvReader {
 
   // 1-based line number where the last returned record started.
   size_t line() const { return record_line_; }
+  // Bytes of input consumed so far: the end of the last returned record (or error).
+  uint64_t position() const { return fetched_ - (buf_.size() - pos_); }
 
  private:
   bool Fill();
@@ -42,6 +45,7 @@ class CsvReader {
   size_t max_line_;
   std::string buf_;
   size_t pos_ = 0;
+  uint64_t fetched_ = 0;  // bytes read from the stream into buf_ so far
   bool eof_ = false;
   bool started_ = false;
   size_t line_ = 1;

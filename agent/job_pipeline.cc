@@ -1,12 +1,14 @@
 #include "agent/job_pipeline.h"
 
-#include <glob.h>
+#include <unistd.h>
 
-#include <fstream>
+#include <cerrno>
+#include <cstring>
 #include <iostream>
 
 #include "agent/cast.h"
 #include "agent/csv_reader.h"
+#include "agent/file_source.h"
 #include "agent/ndjson_reader.h"
 #include "common/time_util.h"
 
@@ -17,19 +19,40 @@ nlohmann::json JobCounters::ToJson() const {
           {"dropped", dropped},   {"reasons", reasons}, {"batches", batches}};
 }
 
+JobCounters JobCounters::FromJson(const nlohmann::json& j) {
+  JobCounters c;
+  if (!j.is_object()) return c;
+  auto get = [&](const char* k) {
+    return j.contains(k) && j[k].is_number_integer() ? j[k].get<int64_t>() : int64_t{0};
+  };
+  c.read = get("read");
+  c.kept = get("kept");
+  c.rejected = get("rejected");
+  c.dropped = get("dropped");
+  c.batches = get("batches");
+  if (j.contains("reasons") && j["reasons"].is_object()) {
+    for (const auto& [k, v] : j["reasons"].items()) {
+      if (v.is_number_integer()) c.reasons[k] = v.get<int64_t>();
+    }
+  }
+  return c;
+}
+
 JobPipeline::JobPipeline(const JobSpec& spec, BatchSink sink, const std::atomic<bool>* cancel)
     : spec_(spec), sink_(std::move(sink)), cancel_(cancel), cleaner_(spec) {}
 
-Status JobPipeline::Reject(const std::string& reason) {
+void JobPipeline::Reject(const std::string& reason) {
   ++counters_.read;
   ++counters_.rejected;
   ++counters_.reasons[reason];
-  return Status::Ok();
 }
 
 Status JobPipeline::Process(const std::vector<RawCell>& cells) {
   Record r;
-  if (const char* reason = CastRecord(spec_, cells, &r)) return Reject(reason);
+  if (const char* reason = CastRecord(spec_, cells, &r)) {
+    Reject(reason);
+    return Status::Ok();
+  }
   ++counters_.read;
   if (const char* reason = cleaner_.Apply(&r)) {
     ++counters_.dropped;
@@ -56,52 +79,86 @@ JobCounters JobPipeline::Snapshot() const {
   return snapshot_;
 }
 
+Status JobPipeline::FlushIfDue(int64_t now_ms) {
+  if (!pending_.empty() && now_ms - pending_since_ms_ >= spec_.batch_max_ms) return Flush();
+  return Status::Ok();
+}
+
 Status JobPipeline::Flush() {
   if (!pending_.empty()) {
     std::vector<Record> batch;
     batch.swap(pending_);
+    ++counters_.batches;  // counted before the sink runs, so its checkpoint includes it
     Status s = sink_(std::move(batch));
-    if (!s.ok()) return s;
-    ++counters_.batches;
+    if (!s.ok()) {
+      --counters_.batches;
+      return s;
+    }
   }
   Publish();
   return Status::Ok();
 }
 
-Status JobPipeline::RunCsv(std::istream& in, const std::string& name) {
-  CsvReader reader(in, spec_.csv_delimiter, spec_.max_line_bytes);
+namespace {
+// Reads records until one parses (a malformed header line cannot be used); returns its
+// fields as the header, empty at end of input.
+std::vector<std::string> NextHeader(CsvReader& reader) {
   std::vector<CsvField> fields;
   std::string reason;
-  // Header row: map each wanted column (timestamp first, then schema fields) to its index.
   CsvReader::Outcome o;
   do {
     o = reader.Next(&fields, &reason);
-  } while (o == CsvReader::Outcome::kError);  // a malformed header line cannot be used
-  if (o == CsvReader::Outcome::kEnd) return Status::Ok();  // empty file
+  } while (o == CsvReader::Outcome::kError);
+  std::vector<std::string> header;
+  if (o == CsvReader::Outcome::kRow) {
+    for (auto& f : fields) header.push_back(std::move(f.text));
+  }
+  return header;
+}
+}  // namespace
+
+std::vector<std::string> ReadCsvHeader(std::istream& in, const JobSpec& spec, int64_t* end) {
+  CsvReader reader(in, spec.csv_delimiter, spec.max_line_bytes);
+  std::vector<std::string> header = NextHeader(reader);
+  *end = static_cast<int64_t>(reader.position());
+  return header;
+}
+
+Status JobPipeline::RunCsv(std::istream& in, const std::string& name,
+                           const std::vector<std::string>* csv_header) {
+  CsvReader reader(in, spec_.csv_delimiter, spec_.max_line_bytes);
+  std::vector<CsvField> fields;
+  std::string reason;
+  const int64_t base = position_;
+  std::vector<std::string> header = csv_header ? *csv_header : NextHeader(reader);
+  position_ = base + static_cast<int64_t>(reader.position());
+  if (header.empty()) return Status::Ok();  // empty file
+  // Map each wanted column (timestamp first, then schema fields) to its index.
   std::vector<std::string> wanted;
   if (!spec_.ts_field.empty()) wanted.push_back(spec_.ts_field);
   for (const auto& f : spec_.fields) wanted.push_back(f.name);
   std::vector<int> col(wanted.size(), -1);
   for (size_t w = 0; w < wanted.size(); ++w) {
-    for (size_t c = 0; c < fields.size(); ++c) {
-      if (fields[c].text == wanted[w]) col[w] = static_cast<int>(c);
+    for (size_t c = 0; c < header.size(); ++c) {
+      if (header[c] == wanted[w]) col[w] = static_cast<int>(c);
     }
   }
   if (!spec_.ts_field.empty() && col[0] < 0) {
     return Status::Error(name + ": the CSV header has no column \"" + spec_.ts_field +
                          "\" (the timestamp field)");
   }
-  const size_t ncols = fields.size();
+  const size_t ncols = header.size();
   std::vector<RawCell> cells(wanted.size());
   while (true) {
     if (cancel_ && cancel_->load()) return Status::Error("cancelled");
-    o = reader.Next(&fields, &reason);
+    CsvReader::Outcome o = reader.Next(&fields, &reason);
+    position_ = base + static_cast<int64_t>(reader.position());
     if (o == CsvReader::Outcome::kEnd) break;
     Status s;
     if (o == CsvReader::Outcome::kError) {
-      s = Reject(reason);
+      Reject(reason);
     } else if (fields.size() != ncols) {
-      s = Reject("csv_field_count");
+      Reject("csv_field_count");
     } else {
       for (size_t w = 0; w < wanted.size(); ++w) {
         RawCell& cell = cells[w];
@@ -121,6 +178,7 @@ Status JobPipeline::RunCsv(std::istream& in, const std::string& name) {
 }
 
 Status JobPipeline::RunNdjson(std::istream& in) {
+  const int64_t base = position_;
   std::vector<std::string> keys;
   if (!spec_.ts_field.empty()) keys.push_back(spec_.ts_field);
   for (const auto& f : spec_.fields) keys.push_back(f.name);
@@ -130,54 +188,40 @@ Status JobPipeline::RunNdjson(std::istream& in) {
   while (true) {
     if (cancel_ && cancel_->load()) return Status::Error("cancelled");
     auto o = reader.Next(&cells, &reason);
+    position_ = base + static_cast<int64_t>(reader.position());
     if (o == NdjsonReader::Outcome::kEnd) break;
-    Status s = o == NdjsonReader::Outcome::kError ? Reject(reason) : Process(cells);
+    if (o == NdjsonReader::Outcome::kError) {
+      Reject(reason);
+      continue;
+    }
+    Status s = Process(cells);
     if (!s.ok()) return s;
   }
   return Status::Ok();
 }
 
-Status JobPipeline::Run(std::istream& in, const std::string& name) {
-  Status s = spec_.format == "csv" ? RunCsv(in, name) : RunNdjson(in);
+Status JobPipeline::Run(std::istream& in, const std::string& name,
+                        const std::vector<std::string>* csv_header, int64_t base_offset) {
+  position_ = base_offset;
+  Status s = spec_.format == "csv" ? RunCsv(in, name, csv_header) : RunNdjson(in);
   if (s.ok() && in.bad()) s = Status::Error(name + ": read error");
   return s;
 }
 
-Result<std::vector<std::string>> ResolveInputFiles(const JobSpec& spec,
-                                                   const std::string& agent_id) {
-  std::string pattern = spec.ExpandPath(agent_id);
-  glob_t g{};
-  int rc = glob(pattern.c_str(), GLOB_ERR, nullptr, &g);
-  std::vector<std::string> files;
-  if (rc == 0) {
-    for (size_t i = 0; i < g.gl_pathc; ++i) files.emplace_back(g.gl_pathv[i]);
-  }
-  globfree(&g);
-  if (files.empty()) return Status::Error("no input file matches " + pattern);
-  return files;  // glob sorts
-}
-
 Status RunJobInputs(JobPipeline* pipeline, const JobSpec& spec, const std::string& agent_id,
                     const std::string& override_input) {
-  std::vector<std::string> files;
   if (override_input == "-" || (override_input.empty() && spec.input_type == "stdin")) {
     Status s = pipeline->Run(std::cin, "stdin");
     if (!s.ok()) return s;
     return pipeline->Flush();
   }
-  if (!override_input.empty()) {
-    files.push_back(override_input);
-  } else {
-    auto r = ResolveInputFiles(spec, agent_id);
-    if (!r.ok()) return r.status();
-    files = std::move(r.value());
+  if (!override_input.empty() && ::access(override_input.c_str(), R_OK) != 0) {
+    return Status::Error("cannot open input " + override_input + ": " + std::strerror(errno));
   }
-  for (const auto& f : files) {
-    std::ifstream in(f, std::ios::binary);
-    if (!in) return Status::Error("cannot open input " + f + ": " + std::strerror(errno));
-    Status s = pipeline->Run(in, f);
-    if (!s.ok()) return s;
-  }
+  FileSource source(spec, override_input.empty() ? spec.ExpandPath(agent_id) : override_input,
+                    /*follow=*/false);
+  Status s = source.Poll(pipeline);
+  if (!s.ok()) return s;
   return pipeline->Flush();
 }
 

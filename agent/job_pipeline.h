@@ -34,6 +34,8 @@ struct JobCounters {
 
   // {"read":..,"kept":..,"rejected":..,"dropped":..,"reasons":{..},"batches":..}
   nlohmann::json ToJson() const;
+  // The inverse of ToJson; missing or malformed members count as zero.
+  static JobCounters FromJson(const nlohmann::json& j);
 };
 
 // Receives each batch of kept records (at most spec.batch_max_records). An error aborts
@@ -45,23 +47,37 @@ class JobPipeline {
   // `spec` must outlive the pipeline. `cancel` (may be null) aborts Run when set.
   JobPipeline(const JobSpec& spec, BatchSink sink, const std::atomic<bool>* cancel = nullptr);
 
-  // Reads `in` to its end. `name` is used in error messages. Returns an error for
-  // input that cannot be processed at all (e.g. a CSV header without the timestamp
-  // column), a sink error, or cancellation; bad rows are counted, not errors.
-  Status Run(std::istream& in, const std::string& name);
+  // Reads `in` to its end. `name` is used in error messages. For CSV, `csv_header`
+  // gives the column names when `in` starts after the header (a resumed or followed
+  // file); otherwise the first record is the header. `base_offset` is the byte offset
+  // of `in`'s start in its file, for position(). Returns an error for input that cannot
+  // be processed at all (e.g. a CSV header without the timestamp column), a sink error,
+  // or cancellation; bad rows are counted, not errors.
+  Status Run(std::istream& in, const std::string& name,
+             const std::vector<std::string>* csv_header = nullptr, int64_t base_offset = 0);
   // Hands any partial batch to the sink.
   Status Flush();
+  // Flushes when the oldest pending record waited batch_max_ms.
+  Status FlushIfDue(int64_t now_ms);
+  // Byte offset in the current file just after the last record read. During a sink
+  // call: everything before it is in this batch or counted.
+  int64_t position() const { return position_; }
+  // Counts a row rejected before parsing (e.g. a line too long for the reader).
+  void CountReject(const std::string& reason) { Reject(reason); }
+  // Starts counting from a checkpoint's counters.
+  void RestoreCounters(const JobCounters& c) { counters_ = c; Publish(); }
   // A consistent copy of the counters as of the last batch boundary (or Flush).
   JobCounters Snapshot() const;
   // The live counters. REQUIRES: called from the thread running the pipeline.
   const JobCounters& counters() const { return counters_; }
 
  private:
-  Status RunCsv(std::istream& in, const std::string& name);
+  Status RunCsv(std::istream& in, const std::string& name,
+                const std::vector<std::string>* csv_header);
   Status RunNdjson(std::istream& in);
   // Casts, cleans and batches one parsed row.
   Status Process(const std::vector<RawCell>& cells);
-  Status Reject(const std::string& reason);
+  void Reject(const std::string& reason);
   void Publish();
 
   const JobSpec& spec_;
@@ -71,17 +87,18 @@ class JobPipeline {
   std::vector<Record> pending_;
   int64_t pending_since_ms_ = 0;
   JobCounters counters_;
+  int64_t position_ = 0;
   mutable std::mutex snapshot_mu_;
   JobCounters snapshot_;
 };
 
-// The job's input files: the path with {agent_id} expanded, as a glob, sorted. An error
-// when nothing matches.
-Result<std::vector<std::string>> ResolveInputFiles(const JobSpec& spec,
-                                                   const std::string& agent_id);
+// Reads a CSV header record from the start of `in` (skipping malformed lines); *end is
+// its end offset. Empty at end of input.
+std::vector<std::string> ReadCsvHeader(std::istream& in, const JobSpec& spec, int64_t* end);
 
-// Runs the pipeline over the job's input files, or stdin for input.type "stdin", then
-// flushes. `override_input` ("" = none, "-" = stdin, else a path) replaces the spec's.
+// Runs the pipeline once over the job's input files (a FileSource reading once), or
+// stdin for input.type "stdin", then flushes. `override_input` ("" = none, "-" = stdin,
+// else a path) replaces the spec's. Used by `edgeline-agent run`.
 Status RunJobInputs(JobPipeline* pipeline, const JobSpec& spec, const std::string& agent_id,
                     const std::string& override_input);
 

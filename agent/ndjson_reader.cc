@@ -34,13 +34,16 @@ bool IsBlank(const std::string& s) {
 
 // Reads one line of at most `max` bytes into *out. Returns false at EOF with nothing
 // read; sets *too_long (and discards the rest of the line) when the line is longer.
-bool ReadLine(std::istream& in, size_t max, std::string* out, bool* too_long) {
+// Adds the bytes consumed, newline included, to *consumed.
+bool ReadLine(std::istream& in, size_t max, std::string* out, bool* too_long,
+              uint64_t* consumed) {
   out->clear();
   *too_long = false;
   std::streambuf* sb = in.rdbuf();
   bool any = false;
   for (int c = sb->sbumpc(); c != std::char_traits<char>::eof(); c = sb->sbumpc()) {
     any = true;
+    ++*consumed;
     if (c == '\n') return true;
     if (out->size() >= max) {
       *too_long = true;
@@ -99,7 +102,7 @@ NdjsonReader::Outcome NdjsonReader::Next(std::vector<RawCell>* cells, std::strin
   Impl& d = *impl_;
   bool too_long = false;
   while (true) {
-    if (!ReadLine(*d.in, d.max_line, &d.line, &too_long)) return Outcome::kEnd;
+    if (!ReadLine(*d.in, d.max_line, &d.line, &too_long, &position_)) return Outcome::kEnd;
     ++line_;
     if (too_long) {
       *reason = "line_too_long";

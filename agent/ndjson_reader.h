@@ -4,6 +4,7 @@
 // Not thread-safe. Memory is bounded by max_line_bytes plus simdjson's parser buffers.
 #pragma once
 
+#include <cstdint>
 #include <istream>
 #include <memory>
 #include <string>
@@ -26,11 +27,14 @@ class NdjsonReader {
   // "json_malformed", "json_not_object" or "line_too_long". kEnd: no more input.
   Outcome Next(std::vector<RawCell>* cells, std::string* reason);
   size_t line() const { return line_; }
+  // Bytes of input consumed so far: the end of the last returned line.
+  uint64_t position() const { return position_; }
 
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;
   size_t line_ = 0;
+  uint64_t position_ = 0;
 };
 
 }  // namespace edgeline

@@ -69,8 +69,13 @@ Result<std::unique_ptr<Spool>> Spool::Open(SpoolOptions options) {
   return s;
 }
 
+namespace {
+constexpr char kMagic[] = "ELSPOOL1";
+constexpr size_t kMagicLen = 8;
+}  // namespace
+
 Status Spool::Put(const std::string& job_id, int64_t seq, const std::string& payload,
-                  int64_t now_ms) {
+                  int64_t now_ms, const std::string& meta) {
   std::error_code ec;
   fs::create_directories(fs::path(opts_.dir) / job_id, ec);
   if (ec) return Status::Error("cannot create spool dir for " + job_id + ": " + ec.message());
@@ -83,7 +88,12 @@ Status Spool::Put(const std::string& job_id, int64_t seq, const std::string& pay
       last_sync_ms_ = now_ms;
     }
   }
-  Status s = WriteFileAtomic(path, payload, sync);
+  std::string file(kMagic, kMagicLen);
+  uint32_t n = static_cast<uint32_t>(meta.size());
+  for (int i = 0; i < 4; ++i) file += static_cast<char>((n >> (8 * i)) & 0xff);
+  file += meta;
+  file += payload;
+  Status s = WriteFileAtomic(path, file, sync);
   if (!s.ok()) return s;
   if (sync && opts_.fsync == FsyncPolicy::kInterval) {
     // Everything written since the last sync reaches the disk now.
@@ -97,7 +107,7 @@ Status Spool::Put(const std::string& job_id, int64_t seq, const std::string& pay
   SpoolEntry e;
   e.job_id = job_id;
   e.seq = seq;
-  e.bytes = static_cast<int64_t>(payload.size());
+  e.bytes = static_cast<int64_t>(file.size());
   e.created_ms = now_ms;
   jobs_[job_id][seq] = e;
   bytes_ += e.bytes;
@@ -171,13 +181,47 @@ std::vector<SpoolEntry> Spool::Due(int64_t now_ms, int64_t live_since_ms, int64_
   return live;
 }
 
+std::optional<std::pair<std::string, std::string>> Spool::ReadEntry(const std::string& job_id,
+                                                                    int64_t seq) {
+  auto file = ReadFile(PathOf(job_id, seq));
+  if (!file) return std::nullopt;
+  if (file->size() < kMagicLen + 4 || file->compare(0, kMagicLen, kMagic) != 0) {
+    LOG_WARN("spooled batch " << job_id << "/" << seq << " is corrupt; ignored");
+    return std::nullopt;
+  }
+  uint32_t n = 0;
+  for (int i = 0; i < 4; ++i) {
+    n |= static_cast<uint32_t>(static_cast<unsigned char>((*file)[kMagicLen + i])) << (8 * i);
+  }
+  if (n > file->size() - kMagicLen - 4) {
+    LOG_WARN("spooled batch " << job_id << "/" << seq << " is corrupt; ignored");
+    return std::nullopt;
+  }
+  return std::make_pair(file->substr(kMagicLen + 4, n), file->substr(kMagicLen + 4 + n));
+}
+
 std::optional<std::string> Spool::Read(const std::string& job_id, int64_t seq) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     auto j = jobs_.find(job_id);
     if (j == jobs_.end() || !j->second.count(seq)) return std::nullopt;
   }
-  return ReadFile(PathOf(job_id, seq));
+  auto e = ReadEntry(job_id, seq);
+  if (!e) return std::nullopt;
+  return std::move(e->second);
+}
+
+std::optional<std::string> Spool::NewestMeta(const std::string& job_id) {
+  int64_t seq;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto j = jobs_.find(job_id);
+    if (j == jobs_.end() || j->second.empty()) return std::nullopt;
+    seq = j->second.rbegin()->first;
+  }
+  auto e = ReadEntry(job_id, seq);
+  if (!e) return std::nullopt;
+  return std::move(e->first);
 }
 
 void Spool::MarkSent(const std::string& job_id, int64_t seq, int64_t now_ms) {

@@ -6,7 +6,9 @@
 // connected, loses it. Unacknowledged batches are re-sent after a timeout; the
 // aggregator's dedup makes re-sends harmless.
 //
-// Layout: <state_dir>/spool/<job_id>/<seq, 20 digits>.batch, the encoded payload.
+// Layout: <state_dir>/spool/<job_id>/<seq, 20 digits>.batch: "ELSPOOL1", the length of
+// the metadata (4 bytes, little-endian), the metadata (the job's checkpoint as of this
+// batch, written in the same atomic file as the batch), then the encoded payload.
 // The spool is bounded by bytes and by age; when full, the oldest batches are dropped
 // and counted, never the newest and never the process.
 //
@@ -58,8 +60,10 @@ class Spool {
   // Creates the directory if needed and indexes what a previous run left.
   static Result<std::unique_ptr<Spool>> Open(SpoolOptions options);
 
-  // Writes a batch durably (per the fsync policy), then enforces the caps.
-  Status Put(const std::string& job_id, int64_t seq, const std::string& payload, int64_t now_ms);
+  // Writes a batch and its metadata durably (per the fsync policy), then enforces the
+  // caps.
+  Status Put(const std::string& job_id, int64_t seq, const std::string& payload, int64_t now_ms,
+             const std::string& meta = "");
 
   // The batches to send now, in send order: first those never sent and created at or
   // after `live_since_ms` (newest data first), then the backlog (never sent, older) and
@@ -68,6 +72,8 @@ class Spool {
                               size_t limit);
   // Reads a batch's payload; nullopt if it was acknowledged or dropped meanwhile.
   std::optional<std::string> Read(const std::string& job_id, int64_t seq);
+  // The metadata of the job's newest spooled batch; nullopt when none is spooled.
+  std::optional<std::string> NewestMeta(const std::string& job_id);
   void MarkSent(const std::string& job_id, int64_t seq, int64_t now_ms);
 
   // Removes acknowledged batches with first <= seq <= last. Returns how many it removed.
@@ -81,6 +87,9 @@ class Spool {
  private:
   explicit Spool(SpoolOptions o) : opts_(std::move(o)) {}
   std::string PathOf(const std::string& job_id, int64_t seq) const;
+  // Reads a spool file into its metadata and payload.
+  std::optional<std::pair<std::string, std::string>> ReadEntry(const std::string& job_id,
+                                                               int64_t seq);
   void RemoveLocked(std::map<int64_t, SpoolEntry>::iterator it,
                     std::map<int64_t, SpoolEntry>& job);  // REQUIRES: mu_ held
   void EnforceBytesLocked();                               // REQUIRES: mu_ held

@@ -64,10 +64,26 @@ Status StateDir::MarkCompleted(const std::string& job_id, int64_t version,
   return WriteFileAtomic((fs::path(path_) / "jobs" / (job_id + ".done")).string(), j.dump() + "\n");
 }
 
-void StateDir::ForgetCompleted(const std::string& job_id) {
+void StateDir::ForgetJob(const std::string& job_id) {
   std::lock_guard<std::mutex> lock(mu_);
   std::error_code ec;
   fs::remove(fs::path(path_) / "jobs" / (job_id + ".done"), ec);
+  fs::remove(fs::path(path_) / "jobs" / (job_id + ".checkpoint"), ec);
+}
+
+std::optional<nlohmann::json> StateDir::LoadCheckpoint(const std::string& job_id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto text = ReadFile((fs::path(path_) / "jobs" / (job_id + ".checkpoint")).string());
+  if (!text) return std::nullopt;
+  nlohmann::json j = nlohmann::json::parse(*text, nullptr, false);
+  if (!j.is_object()) return std::nullopt;
+  return j;
+}
+
+Status StateDir::SaveCheckpoint(const std::string& job_id, const nlohmann::json& cp, bool sync) {
+  std::lock_guard<std::mutex> lock(mu_);
+  return WriteFileAtomic((fs::path(path_) / "jobs" / (job_id + ".checkpoint")).string(),
+                         cp.dump() + "\n", sync);
 }
 
 }  // namespace edgeline

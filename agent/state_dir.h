@@ -2,6 +2,7 @@
 //   epoch                  random id of this state dir; a new one only when the dir is lost
 //   seq/<job_id>           last sequence number handed out for the job (never reused)
 //   jobs/<job_id>.done     {"version":N,"counters":{...}} for a completed batch job
+//   jobs/<job_id>.checkpoint  where the job's input reading stands (see Agent::RunJob)
 // Every write is write-temp + fsync + rename, so a crash leaves the old or the new file.
 //
 // Thread-safe.
@@ -33,7 +34,12 @@ class StateDir {
   // The stored completion record of a job, if it completed at `version`.
   std::optional<nlohmann::json> Completed(const std::string& job_id, int64_t version);
   Status MarkCompleted(const std::string& job_id, int64_t version, const nlohmann::json& counters);
-  void ForgetCompleted(const std::string& job_id);
+  // Forgets the completion record and the checkpoint (the job was deleted).
+  void ForgetJob(const std::string& job_id);
+
+  // The job's input checkpoint, if any (a JSON object).
+  std::optional<nlohmann::json> LoadCheckpoint(const std::string& job_id);
+  Status SaveCheckpoint(const std::string& job_id, const nlohmann::json& cp, bool sync);
 
  private:
   StateDir(std::string path, int64_t epoch) : path_(std::move(path)), epoch_(epoch) {}

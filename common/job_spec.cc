@@ -196,7 +196,14 @@ Status Build(const ordered_json& j, JobSpec* spec) {
     for (const auto& [k, v] : target["labels"].items()) spec->target_labels[k] = v;
   }
   const auto& in = j.at("input");
+  spec->mode = j.at("mode").get<std::string>();
   spec->input_type = in.at("type").get<std::string>();
+  if ((spec->mode == "stream") != (spec->input_type == "tail")) {
+    return Err("/mode", spec->mode == "stream"
+                            ? "mode \"stream\" needs input.type \"tail\""
+                            : "input.type \"" + spec->input_type + "\" needs mode \"stream\"" );
+  }
+  spec->poll_ms = in.value("poll_ms", spec->poll_ms);
   spec->input_path = in.value("path", std::string());
   spec->format = in.at("format").get<std::string>();
   if (in.contains("csv")) {

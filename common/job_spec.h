@@ -35,7 +35,9 @@ struct JobSpec {
   std::vector<std::string> target_agents;
   std::map<std::string, std::string> target_labels;
 
-  std::string input_type;  // "file" | "stdin"
+  std::string mode;        // "batch" | "stream"
+  std::string input_type;  // "file" | "tail" | "stdin"
+  int64_t poll_ms = 250;   // tail: how often files are checked for growth
   std::string input_path;  // may contain {agent_id}
   std::string format;      // "csv" | "ndjson"
   char csv_delimiter = ',';

@@ -30,7 +30,7 @@ TEST_CASE("spooled batches survive a reopen and leave only when acknowledged") {
     REQUIRE(s.value()->Put("gh", 2, "two!", 1001).ok());
     REQUIRE(s.value()->Put("cold", 1, "x", 1002).ok());
     CHECK(s.value()->Stats().batches == 3);
-    CHECK(s.value()->Stats().bytes == 8);
+    CHECK(s.value()->Stats().bytes == 8 + 3 * 12);  // 12 bytes of framing per file
   }
   auto s = Spool::Open(o);
   REQUIRE(s.ok());
@@ -66,22 +66,23 @@ TEST_CASE("live batches go first, then the backlog oldest first, then timed-out 
 
 TEST_CASE("over the byte cap the oldest batches are dropped and counted") {
   SpoolOptions o = Opts("cap");
-  o.max_bytes = 10;
+  o.max_bytes = 40;  // two 4-byte batches with their 12-byte framing fit
   auto s = Spool::Open(o);
   REQUIRE(s.ok());
   Spool& sp = *s.value();
   REQUIRE(sp.Put("a", 1, "aaaa", 1).ok());
   REQUIRE(sp.Put("b", 1, "bbbb", 2).ok());
-  REQUIRE(sp.Put("a", 2, "cccc", 3).ok());  // 12 bytes: a/1 goes
+  REQUIRE(sp.Put("a", 2, "cccc", 3).ok());  // 48 bytes: a/1 goes
   CHECK(sp.Stats().dropped == 1);
-  CHECK(sp.Stats().bytes == 8);
+  CHECK(sp.Stats().bytes == 32);
   CHECK_FALSE(sp.Read("a", 1).has_value());
   CHECK(sp.Read("b", 1).has_value());
   CHECK(sp.Read("a", 2).has_value());
-  REQUIRE(sp.Put("b", 2, "dddddddddd", 4).ok());  // needs everything else gone
+  const std::string big(28, 'd');  // 40 bytes with framing: needs everything else gone
+  REQUIRE(sp.Put("b", 2, big, 4).ok());
   CHECK(sp.Stats().dropped == 3);
   CHECK(sp.Stats().batches == 1);
-  CHECK(sp.Read("b", 2) == std::optional<std::string>("dddddddddd"));
+  CHECK(sp.Read("b", 2) == std::optional<std::string>(big));
 }
 
 TEST_CASE("batches older than the age cap are dropped and counted") {
@@ -109,4 +110,18 @@ TEST_CASE("fsync policies parse by name") {
   REQUIRE(s.ok());
   REQUIRE(s.value()->Put("a", 1, "x", 1).ok());
   CHECK(s.value()->Read("a", 1) == std::optional<std::string>("x"));
+}
+
+TEST_CASE("each batch carries its metadata, read back from the newest batch") {
+  SpoolOptions o = Opts("meta");
+  auto s = Spool::Open(o);
+  REQUIRE(s.ok());
+  Spool& sp = *s.value();
+  CHECK_FALSE(sp.NewestMeta("a").has_value());
+  REQUIRE(sp.Put("a", 1, "payload1", 1, "{\"seq\":1}").ok());
+  REQUIRE(sp.Put("a", 2, "payload2", 2, "{\"seq\":2}").ok());
+  CHECK(sp.NewestMeta("a") == std::optional<std::string>("{\"seq\":2}"));
+  CHECK(sp.Read("a", 1) == std::optional<std::string>("payload1"));
+  CHECK(sp.Ack("a", 2, 2) == 1);
+  CHECK(sp.NewestMeta("a") == std::optional<std::string>("{\"seq\":1}"));
 }
