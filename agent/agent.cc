@@ -135,55 +135,70 @@ void Agent::OnMessage(const MqttMessage& msg) {
   OnJobSpec(p.job_id, msg.payload);
 }
 
+namespace {
+// Whether a spec that failed validation plausibly targets this agent: one whose target
+// cannot be read counts as plausible, so a broken spec is never silently ignored by all.
+bool MaybeTargets(const nlohmann::json& j, const std::string& agent_id,
+                  const std::map<std::string, std::string>& labels) {
+  if (!j.is_object() || !j.contains("target") || !j["target"].is_object()) return true;
+  const auto& t = j["target"];
+  if (t.contains("agents") && t["agents"].is_array()) {
+    for (const auto& a : t["agents"]) {
+      if (a.is_string() && a.get<std::string>() == agent_id) return true;
+    }
+  }
+  if (!t.contains("labels") || !t["labels"].is_object() || t["labels"].empty()) return false;
+  for (const auto& [k, v] : t["labels"].items()) {
+    auto it = labels.find(k);
+    if (it == labels.end() || !v.is_string() || v.get<std::string>() != it->second) return false;
+  }
+  return true;
+}
+}  // namespace
+
 void Agent::OnJobSpec(const std::string& job_id, const std::string& payload) {
   std::lock_guard<std::mutex> lock(jobs_mu_);
   if (payload.empty()) {  // deleted (MQTT convention: empty retained payload)
     if (jobs_.count(job_id)) LOG_INFO("job " << job_id << " deleted; stopping it");
     StopJob(job_id);
     state_->ForgetJob(job_id);
+    ClearStatus(job_id);
     return;
   }
   auto parsed = ParseJobSpec(payload);
+  std::string error;
+  int64_t version = 0;
   if (!parsed.ok()) {
-    // Report only when the spec plausibly targets this agent: an unparseable target
-    // counts as plausible, so a broken spec is never silently ignored by everyone.
     nlohmann::json j = nlohmann::json::parse(payload, nullptr, false);
-    bool maybe_ours = true;
-    if (j.is_object() && j.contains("target") && j["target"].is_object()) {
-      const auto& t = j["target"];
-      bool by_id = false, by_label = false;
-      if (t.contains("agents") && t["agents"].is_array()) {
-        for (const auto& a : t["agents"]) by_id |= a.is_string() && a.get<std::string>() == opts_.agent_id;
-      }
-      if (t.contains("labels") && t["labels"].is_object() && !t["labels"].empty()) {
-        by_label = true;
-        for (const auto& [k, v] : t["labels"].items()) {
-          auto it = opts_.labels.find(k);
-          by_label &= it != opts_.labels.end() && v.is_string() && v.get<std::string>() == it->second;
-        }
-      }
-      maybe_ours = by_id || by_label;
+    if (!MaybeTargets(j, opts_.agent_id, opts_.labels)) return;
+    error = parsed.status().message();
+    if (j.is_object() && j.contains("version") && j["version"].is_number_integer()) {
+      version = j["version"].get<int64_t>();
     }
-    if (maybe_ours) {
-      LOG_WARN("job " << job_id << " refused: " << parsed.status().message());
-      int64_t version = j.is_object() && j.contains("version") && j["version"].is_number_integer()
-                            ? j["version"].get<int64_t>()
-                            : 0;
-      PublishStatus(job_id, version, "failed", nlohmann::json::object(), parsed.status().message());
+  } else if (parsed->job_id != job_id) {
+    if (!parsed->Targets(opts_.agent_id, opts_.labels)) return;
+    error = "job spec /job_id: \"" + parsed->job_id + "\" does not match the topic's job id \"" +
+            job_id + "\"";
+    version = parsed->version;
+  }
+  if (!error.empty()) {
+    auto it = jobs_.find(job_id);
+    if (it != jobs_.end() && !it->second->finished) {
+      // Like a config reload that fails: the running version goes on.
+      LOG_WARN("job " << job_id << ": update refused, v" << it->second->spec.version
+                      << " keeps running: " << error);
+      return;
     }
+    LOG_WARN("job " << job_id << " refused: " << error);
+    PublishStatus(job_id, version, "failed", nlohmann::json::object(), error);
     return;
   }
   JobSpec spec = std::move(parsed.value());
-  if (spec.job_id != job_id) {
-    PublishStatus(job_id, spec.version, "failed", nlohmann::json::object(),
-                  "job spec /job_id: \"" + spec.job_id + "\" does not match the topic's job id \"" +
-                      job_id + "\"");
-    return;
-  }
   if (!spec.Targets(opts_.agent_id, opts_.labels)) {
-    if (jobs_.count(job_id)) {
+    if (jobs_.count(job_id) || state_->Completed(job_id, spec.version)) {
       LOG_INFO("job " << job_id << " no longer targets this agent; stopping it");
       StopJob(job_id);
+      ClearStatus(job_id);
     }
     return;
   }
@@ -199,6 +214,16 @@ void Agent::OnJobSpec(const std::string& job_id, const std::string& payload) {
   }
   StopJob(job_id);
   StartJob(std::move(spec));
+}
+
+void Agent::ClearStatus(const std::string& job_id) {
+  {
+    std::lock_guard<std::mutex> lock(status_mu_);
+    last_status_.erase(job_id);
+  }
+  // An empty retained message removes the retained status (MQTT convention).
+  Status s = mqtt_->Publish(topics_.JobStatus(opts_.agent_id, job_id), "", 1, true);
+  if (!s.ok()) LOG_DEBUG("cannot clear status of job " << job_id << ": " << s.message());
 }
 
 void Agent::Cancel(RunningJob* job) {
@@ -326,8 +351,10 @@ Status Agent::SealBatch(RunningJob* job, std::vector<Record>&& records,
   // exactly after the last spooled batch. The checkpoint file follows; the publisher
   // may send the batch (and its ack may remove it) only after that.
   nlohmann::json cp = checkpoint(h.seq);
+  nlohmann::json meta = cp;
+  meta["records"] = h.count;
   Status s = spool_->Put(spec.job_id, h.seq, EncodeBatch(batch, spec.compress_zstd),
-                         h.published_ms, cp.dump());
+                         h.published_ms, meta.dump(), h.count);
   if (!s.ok()) return s;
   s = state_->SaveCheckpoint(spec.job_id, cp, opts_.spool.fsync == FsyncPolicy::kAlways);
   if (!s.ok()) return s;
@@ -353,7 +380,11 @@ void Agent::OnAcks(const std::string& payload) {
 
 nlohmann::json Agent::SpoolJson(const std::string& job_id) const {
   SpoolStats st = spool_->JobStats(job_id);
-  return {{"batches", st.batches}, {"bytes", st.bytes}, {"oldest_ms", st.oldest_ms}};
+  return {{"batches", st.batches},
+          {"bytes", st.bytes},
+          {"oldest_ms", st.oldest_ms},
+          {"dropped_batches", st.dropped},
+          {"dropped_records", st.dropped_records}};
 }
 
 void Agent::RefreshStatus(const std::string& job_id) {

@@ -77,6 +77,8 @@ class Agent {
                      const nlohmann::json& counters, const std::string& error);
   // {"batches":..,"bytes":..,"oldest_ms":..} of the job's spooled batches.
   nlohmann::json SpoolJson(const std::string& job_id) const;
+  // Removes a job's retained status (deleted, or no longer targeting this agent).
+  void ClearStatus(const std::string& job_id);
   // Re-publishes a job's last status with its current spool depth.
   void RefreshStatus(const std::string& job_id);
   std::string StatePayload(bool online) const;

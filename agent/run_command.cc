@@ -39,13 +39,15 @@ int RunCommand(const std::vector<std::string>& args) {
   std::vector<std::string> positional;
   Status s = cfg.ParseArgs(args, &positional);
   if (s.ok() && !positional.empty()) s = Status::Error("unexpected argument " + positional[0]);
-  if (!s.ok() || cfg.GetBool("help") || cfg.Get("job").empty()) {
+  const bool help = s.ok() && cfg.GetBool("help");
+  if (!s.ok() || help || cfg.Get("job").empty()) {
     if (!s.ok()) std::cerr << "edgeline-agent run: " << s.message() << "\n";
-    std::cerr << "usage: edgeline-agent run --job JOB.json [--input FILE|-] [--id ID]\n"
-              << "Runs the job locally: cleaned records as NDJSON on stdout, a JSON summary\n"
-              << "on stderr.\n"
-              << cfg.Help();
-    return cfg.GetBool("help") && s.ok() ? 0 : 2;
+    (help ? std::cout : std::cerr)
+        << "usage: edgeline-agent run --job JOB.json [--input FILE|-] [--id ID]\n"
+        << "Runs the job locally: cleaned records as NDJSON on stdout, a JSON summary\n"
+        << "on stderr.\n"
+        << cfg.Help();
+    return help ? 0 : 2;
   }
   auto text = ReadFile(cfg.Get("job"));
   if (!text) {

@@ -10,6 +10,8 @@
 #include <cstring>
 #include <filesystem>
 
+#include <nlohmann/json.hpp>
+
 #include "common/file_util.h"
 #include "common/log.h"
 #include "common/topics.h"
@@ -61,6 +63,10 @@ Result<std::unique_ptr<Spool>> Spool::Open(SpoolOptions options) {
                          (mtime - fs::file_time_type::clock::now()) +
                          std::chrono::system_clock::now().time_since_epoch())
                          .count();
+      if (auto entry = s->ReadEntry(job, e.seq)) {
+        nlohmann::json meta = nlohmann::json::parse(entry->first, nullptr, false);
+        if (meta.is_object()) e.records = meta.value("records", int64_t{0});
+      }
       s->bytes_ += e.bytes;
       s->jobs_[job][e.seq] = e;
     }
@@ -75,7 +81,7 @@ constexpr size_t kMagicLen = 8;
 }  // namespace
 
 Status Spool::Put(const std::string& job_id, int64_t seq, const std::string& payload,
-                  int64_t now_ms, const std::string& meta) {
+                  int64_t now_ms, const std::string& meta, int64_t records) {
   std::error_code ec;
   fs::create_directories(fs::path(opts_.dir) / job_id, ec);
   if (ec) return Status::Error("cannot create spool dir for " + job_id + ": " + ec.message());
@@ -108,6 +114,7 @@ Status Spool::Put(const std::string& job_id, int64_t seq, const std::string& pay
   e.job_id = job_id;
   e.seq = seq;
   e.bytes = static_cast<int64_t>(file.size());
+  e.records = records;
   e.created_ms = now_ms;
   jobs_[job_id][seq] = e;
   bytes_ += e.bytes;
@@ -124,6 +131,14 @@ void Spool::RemoveLocked(std::map<int64_t, SpoolEntry>::iterator it,
   job.erase(it);
 }
 
+void Spool::DropLocked(std::map<int64_t, SpoolEntry>::iterator it,
+                       std::map<int64_t, SpoolEntry>& job) {
+  auto& d = dropped_[it->second.job_id];
+  ++d.first;
+  d.second += it->second.records;
+  RemoveLocked(it, job);
+}
+
 void Spool::EnforceBytesLocked() {
   while (bytes_ > opts_.max_bytes) {
     // The oldest batch over all jobs.
@@ -137,9 +152,8 @@ void Spool::EnforceBytesLocked() {
     if (!oldest_job) return;
     const SpoolEntry& e = oldest_job->begin()->second;
     LOG_WARN("spool over " << opts_.max_bytes << " bytes: dropping batch " << e.job_id << "/"
-                           << e.seq);
-    RemoveLocked(oldest_job->begin(), *oldest_job);
-    ++dropped_;
+                           << e.seq << " (" << e.records << " records)");
+    DropLocked(oldest_job->begin(), *oldest_job);
   }
 }
 
@@ -150,11 +164,10 @@ int64_t Spool::ExpireOld(int64_t now_ms) {
     while (!job.empty() && now_ms - job.begin()->second.created_ms > opts_.max_age_ms) {
       LOG_WARN("spooled batch " << id << "/" << job.begin()->first << " older than "
                                 << opts_.max_age_ms << " ms: dropped");
-      RemoveLocked(job.begin(), job);
+      DropLocked(job.begin(), job);
       ++n;
     }
   }
-  dropped_ += n;
   return n;
 }
 
@@ -251,7 +264,10 @@ SpoolStats Spool::Stats() const {
   std::lock_guard<std::mutex> lock(mu_);
   SpoolStats s;
   s.bytes = bytes_;
-  s.dropped = dropped_;
+  for (const auto& [id, d] : dropped_) {
+    s.dropped += d.first;
+    s.dropped_records += d.second;
+  }
   for (const auto& [id, job] : jobs_) {
     s.batches += static_cast<int64_t>(job.size());
     for (const auto& [seq, e] : job) {
@@ -264,6 +280,11 @@ SpoolStats Spool::Stats() const {
 SpoolStats Spool::JobStats(const std::string& job_id) const {
   std::lock_guard<std::mutex> lock(mu_);
   SpoolStats s;
+  auto d = dropped_.find(job_id);
+  if (d != dropped_.end()) {
+    s.dropped = d->second.first;
+    s.dropped_records = d->second.second;
+  }
   auto j = jobs_.find(job_id);
   if (j == jobs_.end()) return s;
   for (const auto& [seq, e] : j->second) {

@@ -7,8 +7,9 @@
 // aggregator's dedup makes re-sends harmless.
 //
 // Layout: <state_dir>/spool/<job_id>/<seq, 20 digits>.batch: "ELSPOOL1", the length of
-// the metadata (4 bytes, little-endian), the metadata (the job's checkpoint as of this
-// batch, written in the same atomic file as the batch), then the encoded payload.
+// the metadata (4 bytes, little-endian), the metadata (JSON: the job's checkpoint as of
+// this batch, written in the same atomic file as the batch, and "records", the batch's
+// record count), then the encoded payload.
 // The spool is bounded by bytes and by age; when full, the oldest batches are dropped
 // and counted, never the newest and never the process.
 //
@@ -44,6 +45,7 @@ struct SpoolEntry {
   std::string job_id;
   int64_t seq = 0;
   int64_t bytes = 0;
+  int64_t records = 0;
   int64_t created_ms = 0;
   int64_t last_sent_ms = 0;  // 0: never sent since this process started
 };
@@ -52,7 +54,8 @@ struct SpoolStats {
   int64_t batches = 0;
   int64_t bytes = 0;
   int64_t oldest_ms = 0;  // created_ms of the oldest batch, 0 when empty
-  int64_t dropped = 0;    // batches dropped by the caps since start
+  int64_t dropped = 0;          // batches dropped by the caps since start
+  int64_t dropped_records = 0;  // records in them
 };
 
 class Spool {
@@ -63,7 +66,7 @@ class Spool {
   // Writes a batch and its metadata durably (per the fsync policy), then enforces the
   // caps.
   Status Put(const std::string& job_id, int64_t seq, const std::string& payload, int64_t now_ms,
-             const std::string& meta = "");
+             const std::string& meta = "", int64_t records = 0);
 
   // The batches to send now, in send order: first those never sent and created at or
   // after `live_since_ms` (newest data first), then the backlog (never sent, older) and
@@ -92,13 +95,15 @@ class Spool {
                                                                int64_t seq);
   void RemoveLocked(std::map<int64_t, SpoolEntry>::iterator it,
                     std::map<int64_t, SpoolEntry>& job);  // REQUIRES: mu_ held
+  // Removes an entry because of a cap and counts it.       REQUIRES: mu_ held
+  void DropLocked(std::map<int64_t, SpoolEntry>::iterator it, std::map<int64_t, SpoolEntry>& job);
   void EnforceBytesLocked();                               // REQUIRES: mu_ held
 
   SpoolOptions opts_;
   mutable std::mutex mu_;
   std::map<std::string, std::map<int64_t, SpoolEntry>> jobs_;  // job -> seq -> entry
   int64_t bytes_ = 0;
-  int64_t dropped_ = 0;
+  std::map<std::string, std::pair<int64_t, int64_t>> dropped_;  // job -> (batches, records)
   int64_t last_sync_ms_ = 0;
 };
 

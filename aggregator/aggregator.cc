@@ -15,12 +15,19 @@ std::string BatchKey(const std::string& agent, const std::string& job, int64_t e
   return agent + '\x1f' + job + '\x1f' + std::to_string(epoch) + '\x1f' + std::to_string(seq);
 }
 
+// Appends one group_by value; '|' separates values, so '|' and '\\' in strings are
+// escaped with '\\' (docs/storage.md#group-keys).
 void AppendGroupValue(const Value& v, std::string* out) {
   char buf[32];
   switch (v.index()) {
     case 1: std::snprintf(buf, sizeof(buf), "%.17g", std::get<double>(v)); *out += buf; break;
     case 2: *out += std::to_string(std::get<int64_t>(v)); break;
-    case 3: *out += std::get<std::string>(v); break;
+    case 3:
+      for (char c : std::get<std::string>(v)) {
+        if (c == '|' || c == '\\') *out += '\\';
+        *out += c;
+      }
+      break;
     case 4: *out += std::get<bool>(v) ? "true" : "false"; break;
     default: break;  // null: empty
   }
@@ -185,7 +192,7 @@ void Aggregator::OnJob(const std::string& job_id, const std::string& payload) {
     info.latest = version;
     info.deleted = false;
   }
-  if (changed) {
+  if (changed && version >= info.latest) {  // an older version never replaces the row
     pending_.jobs.push_back(JobRow{job_id, version, payload, false});
     LOG_INFO("job " << job_id << " v" << version << " registered");
   }
@@ -440,7 +447,7 @@ nlohmann::json Aggregator::Health(bool* ok) {
   bool db = store_ && store_->Healthy();
   bool mq = mqtt_ && mqtt_->IsConnected();
   std::lock_guard<std::mutex> lock(mu_);
-  *ok = db && last_commit_ok_;
+  *ok = db && last_commit_ok_ && mq;
   return {{"status", *ok ? "ok" : "degraded"},
           {"database", db ? (last_commit_ok_ ? "ok" : "commit failing") : "unavailable"},
           {"mqtt", mq ? "connected" : "disconnected"},

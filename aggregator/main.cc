@@ -49,6 +49,7 @@ int main(int argc, char** argv) {
   else if (max_bytes.value() < 1024) error = "max_batch_bytes must be >= 1024";
   else if (Status hp = ParseHostPort(cfg.Get("http"), &host, &port); !hp.ok()) error = "--http: " + hp.message();
   else if (!ParseLogLevel(cfg.Get("log_level"), &level)) error = "--log-level: unknown level";
+  else if (!IsValidId(opts.topic_prefix)) error = "--topic-prefix must be one topic level";
   if (!error.empty()) {
     std::cerr << "edgeline-aggregator: " << error << "\n";
     return 2;

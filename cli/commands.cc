@@ -137,7 +137,7 @@ int JobSubmit(const Config& cfg, const std::vector<std::string>& args) {
     return 2;
   }
   // Publish the spec compactly: retained messages are stored by the broker.
-  std::string payload = nlohmann::json::parse(spec->raw).dump();
+  std::string payload = nlohmann::ordered_json::parse(spec->raw).dump();
   MqttClient client(BrokerOptions(cfg), [](const MqttMessage&) {});
   client.Start();
   if (!client.WaitConnected(std::chrono::seconds(5))) return BrokerUnreachable(cfg);
@@ -270,13 +270,22 @@ int JobWait(const Config& cfg, const std::vector<std::string>& args) {
   Topics topics(cfg.Get("topic_prefix"));
   std::mutex mu;
   std::map<std::string, nlohmann::json> status;
+  int64_t version = -1;  // of the retained spec: -1 not seen yet, 0 deleted
   MqttClient client(BrokerOptions(cfg), [&](const MqttMessage& m) {
     auto p = topics.Parse(m.topic);
+    std::lock_guard<std::mutex> lock(mu);
+    if (p.kind == Topics::Parsed::kJob && p.job_id == job) {
+      auto spec = nlohmann::json::parse(m.payload, nullptr, false);
+      version = spec.is_object() && spec.contains("version") && spec["version"].is_number_integer()
+                    ? spec["version"].get<int64_t>()
+                    : 0;
+      return;
+    }
     auto j = nlohmann::json::parse(m.payload, nullptr, false);
     if (p.kind != Topics::Parsed::kJobStatus || p.job_id != job || !j.is_object()) return;
-    std::lock_guard<std::mutex> lock(mu);
     status[p.agent_id] = j;
   });
+  client.AddSubscription(topics.Job(job), 1);
   for (const auto& a : want) client.AddSubscription(topics.JobStatus(a, job), 1);
   client.Start();
   if (!client.WaitConnected(std::chrono::seconds(5))) return BrokerUnreachable(cfg);
@@ -285,10 +294,18 @@ int JobWait(const Config& cfg, const std::vector<std::string>& args) {
   while (Clock::now() < deadline) {
     {
       std::lock_guard<std::mutex> lock(mu);
+      if (version == 0) {
+        std::cerr << "edgeline: job " << job << " is not submitted\n";
+        rc = 1;
+        break;
+      }
+      // Only statuses of the submitted version count (an older one may still be retained).
       size_t done = 0, failed = 0;
       for (const auto& a : want) {
         auto it = status.find(a);
-        if (it == status.end()) continue;
+        if (version < 0 || it == status.end() || it->second.value("version", int64_t{-1}) != version) {
+          continue;
+        }
         std::string st = it->second.value("state", "");
         done += st == "completed";
         failed += st == "failed";

@@ -3,6 +3,7 @@
 
 #include "cli/commands.h"
 #include "common/cli_util.h"
+#include "common/log.h"
 
 namespace {
 const char kUsage[] =
@@ -45,6 +46,7 @@ int main(int argc, char** argv) {
     return words.empty() && !cfg.GetBool("help") ? 2 : 0;
   }
   std::vector<std::string> rest(words.begin() + 1, words.end());
+  SetLogLevel(LogLevel::kWarn);  // connection chatter is not the command's output
   try {
     if (words[0] == "job" && !rest.empty()) {
       std::vector<std::string> args(rest.begin() + 1, rest.end());

@@ -76,10 +76,11 @@ Status Bad(const std::string& what) { return Status::Error("invalid batch: " + w
 
 using simdjson::ondemand::json_type;
 
-// Reads one value of `type` into *out; null is allowed for every type.
+// Reads one value of `type` into *out (null is allowed for every type); the error says
+// what was wrong, without the "invalid batch" prefix.
 Status ReadValue(simdjson::ondemand::value v, FieldType type, Value* out) {
   json_type jt;
-  if (v.type().get(jt)) return Bad("unreadable value");
+  if (v.type().get(jt)) return Status::Error("unreadable value");
   if (jt == json_type::null) {
     *out = std::monostate{};
     return Status::Ok();
@@ -87,30 +88,30 @@ Status ReadValue(simdjson::ondemand::value v, FieldType type, Value* out) {
   switch (type) {
     case FieldType::kFloat: {
       double d;
-      if (jt != json_type::number || v.get_double().get(d)) return Bad("float column holds a non-number");
+      if (jt != json_type::number || v.get_double().get(d)) return Status::Error("float column holds a non-number");
       *out = d;
       return Status::Ok();
     }
     case FieldType::kInt: {
       int64_t i;
-      if (jt != json_type::number || v.get_int64().get(i)) return Bad("int column holds a non-integer");
+      if (jt != json_type::number || v.get_int64().get(i)) return Status::Error("int column holds a non-integer");
       *out = i;
       return Status::Ok();
     }
     case FieldType::kString: {
       std::string_view s;
-      if (jt != json_type::string || v.get_string().get(s)) return Bad("string column holds a non-string");
+      if (jt != json_type::string || v.get_string().get(s)) return Status::Error("string column holds a non-string");
       *out = std::string(s);
       return Status::Ok();
     }
     case FieldType::kBool: {
       bool b;
-      if (jt != json_type::boolean || v.get_bool().get(b)) return Bad("bool column holds a non-boolean");
+      if (jt != json_type::boolean || v.get_bool().get(b)) return Status::Error("bool column holds a non-boolean");
       *out = b;
       return Status::Ok();
     }
   }
-  return Bad("unknown column type");
+  return Status::Error("unknown column type");
 }
 
 Status ReadColumn(simdjson::ondemand::object obj, const DecodeLimits& limits, Column* col) {

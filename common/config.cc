@@ -70,6 +70,7 @@ Status Config::LoadFile(const std::string& path) {
 
 void Config::LoadEnv() {
   for (const auto& d : defs_) {
+    if (d.is_flag) continue;  // switches like --check-config act only when given
     if (const char* v = std::getenv(EnvName(env_prefix_, d.name).c_str())) values_[d.name] = v;
   }
 }
@@ -98,11 +99,17 @@ Status Config::ParseArgs(const std::vector<std::string>& args,
     }
     flags.emplace_back(Normalize(name), value);
   }
-  for (const auto& [name, value] : flags) {
-    if (name == "config" && !value.empty()) {
-      Status s = LoadFile(value);
-      if (!s.ok()) return s;
+  // The config file: --config, else PREFIX_CONFIG.
+  std::string config_file;
+  if (Find("config")) {
+    if (const char* v = std::getenv(EnvName(env_prefix_, "config").c_str())) config_file = v;
+    for (const auto& [name, value] : flags) {
+      if (name == "config") config_file = value;
     }
+  }
+  if (!config_file.empty()) {
+    Status s = LoadFile(config_file);
+    if (!s.ok()) return s;
   }
   LoadEnv();
   for (const auto& [name, value] : flags) values_[name] = value;
@@ -137,7 +144,8 @@ std::string Config::Help() const {
     os << "  --" << d.name << (d.is_flag ? "" : " VALUE");
     os << "\n      " << d.help;
     if (!d.default_value.empty()) os << " (default: " << d.default_value << ")";
-    os << " [env " << EnvName(env_prefix_, d.name) << "]\n";
+    if (!d.is_flag) os << " [env " << EnvName(env_prefix_, d.name) << "]";
+    os << "\n";
   }
   return os.str();
 }

@@ -2,7 +2,8 @@
 // increasing precedence, by its default, a config file line "name = value" ("#" starts a
 // comment), an environment variable PREFIX_NAME (upper case), and a command-line flag
 // --name value / --name=value ('-' and '_' interchangeable). Unknown names are errors
-// that name the key. Not thread-safe: fill it during start-up, then only read.
+// that name the key. The file is --config FILE, else PREFIX_CONFIG. Switches (is_flag)
+// act only on the command line. Not thread-safe: fill it during start-up, then only read.
 #pragma once
 
 #include <cstdint>

@@ -91,7 +91,7 @@ TEST_CASE("malformed batches are rejected with a reason") {
   CHECK(reason(short_ts) == "invalid batch: ts has 2 entries, count is 3");
   std::string wrong_type = good;
   wrong_type.replace(wrong_type.find("21.5"), 4, "\"x\"");
-  CHECK(reason(wrong_type) == "invalid batch: column \"temp\": invalid batch: float column holds a non-number");
+  CHECK(reason(wrong_type) == "invalid batch: column \"temp\": float column holds a non-number");
   std::string bad_seq = good;
   bad_seq.replace(bad_seq.find("\"seq\":7"), 7, "\"seq\":0");
   CHECK(reason(bad_seq) == "invalid batch: seq must be >= 1, epoch and count >= 0");

@@ -70,10 +70,13 @@ TEST_CASE("over the byte cap the oldest batches are dropped and counted") {
   auto s = Spool::Open(o);
   REQUIRE(s.ok());
   Spool& sp = *s.value();
-  REQUIRE(sp.Put("a", 1, "aaaa", 1).ok());
-  REQUIRE(sp.Put("b", 1, "bbbb", 2).ok());
+  REQUIRE(sp.Put("a", 1, "aaaa", 1, "", 7).ok());
+  REQUIRE(sp.Put("b", 1, "bbbb", 2, "", 5).ok());
   REQUIRE(sp.Put("a", 2, "cccc", 3).ok());  // 48 bytes: a/1 goes
   CHECK(sp.Stats().dropped == 1);
+  CHECK(sp.JobStats("a").dropped == 1);
+  CHECK(sp.JobStats("a").dropped_records == 7);
+  CHECK(sp.JobStats("b").dropped == 0);
   CHECK(sp.Stats().bytes == 32);
   CHECK_FALSE(sp.Read("a", 1).has_value());
   CHECK(sp.Read("b", 1).has_value());
