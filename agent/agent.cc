@@ -384,7 +384,8 @@ nlohmann::json Agent::SpoolJson(const std::string& job_id) const {
           {"bytes", st.bytes},
           {"oldest_ms", st.oldest_ms},
           {"dropped_batches", st.dropped},
-          {"dropped_records", st.dropped_records}};
+          {"dropped_records", st.dropped_records},
+          {"dropped_unconfirmed_records", st.dropped_unconfirmed_records}};
 }
 
 void Agent::RefreshStatus(const std::string& job_id) {

@@ -133,9 +133,10 @@ void Spool::RemoveLocked(std::map<int64_t, SpoolEntry>::iterator it,
 
 void Spool::DropLocked(std::map<int64_t, SpoolEntry>::iterator it,
                        std::map<int64_t, SpoolEntry>& job) {
-  auto& d = dropped_[it->second.job_id];
-  ++d.first;
-  d.second += it->second.records;
+  SpoolStats& d = dropped_[it->second.job_id];
+  ++d.dropped;
+  d.dropped_records += it->second.records;
+  if (it->second.last_sent_ms != 0) d.dropped_unconfirmed_records += it->second.records;
   RemoveLocked(it, job);
 }
 
@@ -265,8 +266,9 @@ SpoolStats Spool::Stats() const {
   SpoolStats s;
   s.bytes = bytes_;
   for (const auto& [id, d] : dropped_) {
-    s.dropped += d.first;
-    s.dropped_records += d.second;
+    s.dropped += d.dropped;
+    s.dropped_records += d.dropped_records;
+    s.dropped_unconfirmed_records += d.dropped_unconfirmed_records;
   }
   for (const auto& [id, job] : jobs_) {
     s.batches += static_cast<int64_t>(job.size());
@@ -281,10 +283,7 @@ SpoolStats Spool::JobStats(const std::string& job_id) const {
   std::lock_guard<std::mutex> lock(mu_);
   SpoolStats s;
   auto d = dropped_.find(job_id);
-  if (d != dropped_.end()) {
-    s.dropped = d->second.first;
-    s.dropped_records = d->second.second;
-  }
+  if (d != dropped_.end()) s = d->second;
   auto j = jobs_.find(job_id);
   if (j == jobs_.end()) return s;
   for (const auto& [seq, e] : j->second) {

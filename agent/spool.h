@@ -56,6 +56,9 @@ struct SpoolStats {
   int64_t oldest_ms = 0;  // created_ms of the oldest batch, 0 when empty
   int64_t dropped = 0;          // batches dropped by the caps since start
   int64_t dropped_records = 0;  // records in them
+  // Of those, records in batches that had been sent without an ack: they may have
+  // reached the aggregator (whose ack was lost) or not.
+  int64_t dropped_unconfirmed_records = 0;
 };
 
 class Spool {
@@ -103,7 +106,7 @@ class Spool {
   mutable std::mutex mu_;
   std::map<std::string, std::map<int64_t, SpoolEntry>> jobs_;  // job -> seq -> entry
   int64_t bytes_ = 0;
-  std::map<std::string, std::pair<int64_t, int64_t>> dropped_;  // job -> (batches, records)
+  std::map<std::string, SpoolStats> dropped_;  // job -> its dropped* counters
   int64_t last_sync_ms_ = 0;
 };
 
