@@ -1,6 +1,8 @@
 #include "agent/agent.h"
 
 #include <chrono>
+#include <condition_variable>
+#include <optional>
 #include <set>
 
 #include "common/ack.h"
@@ -60,11 +62,18 @@ Status Agent::Start() {
   spool_ = std::move(spool.value());
   started_ms_ = NowMs();
   MqttOptions mo = opts_.mqtt;
-  if (mo.client_id.empty()) mo.client_id = "edgeline-agent-" + opts_.agent_id;
+  // The epoch in the client id: a restart (same state dir) takes over its old session,
+  // a second device with the same agent id does not kick this one off the broker.
+  if (mo.client_id.empty()) {
+    mo.client_id = "edgeline-agent-" + opts_.agent_id + "-" + std::to_string(state_->epoch());
+  }
+  Status probe = ProbeDuplicate(mo);
+  if (!probe.ok()) return probe;
   mo.will_topic = topics_.AgentState(opts_.agent_id);
   mo.will_payload = StatePayload(false);
   mo.will_retained = true;
   mqtt_ = std::make_unique<MqttClient>(mo, [this](const MqttMessage& m) { OnMessage(m); });
+  mqtt_->AddSubscription(topics_.AgentState(opts_.agent_id), 1);
   mqtt_->AddSubscription(topics_.AllJobs(), 1);
   mqtt_->AddSubscription(topics_.Acks(opts_.agent_id), 1);
   mqtt_->SetOnConnect([this] { OnConnect(); });
@@ -78,6 +87,60 @@ Status Agent::Start() {
   publisher_->Start();
   mqtt_->Start();
   return Status::Ok();
+}
+
+Status Agent::ProbeDuplicate(const MqttOptions& mo) {
+  MqttOptions po = mo;
+  po.client_id = mo.client_id + "-probe";
+  po.will_topic.clear();
+  std::mutex mu;
+  std::condition_variable cv;
+  std::optional<nlohmann::json> seen;
+  MqttClient probe(po, [&](const MqttMessage& m) {
+    std::lock_guard<std::mutex> lock(mu);
+    seen = nlohmann::json::parse(m.payload, nullptr, false);
+    cv.notify_all();
+  });
+  probe.AddSubscription(topics_.AgentState(opts_.agent_id), 1);
+  probe.Start();
+  if (!probe.WaitConnected(std::chrono::seconds(3))) {
+    probe.Stop();
+    return Status::Ok();  // broker unreachable: the check happens again once connected
+  }
+  {
+    std::unique_lock<std::mutex> lock(mu);
+    cv.wait_for(lock, std::chrono::milliseconds(500), [&] { return seen.has_value(); });
+  }
+  probe.Stop();
+  if (seen && seen->is_object() && seen->value("status", "") == "online" &&
+      seen->value("epoch", int64_t{0}) != state_->epoch()) {
+    return Status::Error("agent id " + opts_.agent_id + " is already online with epoch " +
+                         std::to_string(seen->value("epoch", int64_t{0})) +
+                         " (another device or state dir); refusing to start a second one");
+  }
+  return Status::Ok();
+}
+
+void Agent::OnOwnState(const std::string& payload) {
+  nlohmann::json j = nlohmann::json::parse(payload, nullptr, false);
+  if (!j.is_object() || j.value("epoch", int64_t{0}) == state_->epoch() || fenced_) return;
+  if (j.value("status", "") == "online") {
+    // Two live agents claim this id. The one started later steps down.
+    int64_t theirs = j.value("started_ms", int64_t{0});
+    int64_t their_epoch = j.value("epoch", int64_t{0});
+    if (theirs < started_ms_ || (theirs == started_ms_ && their_epoch < state_->epoch())) {
+      LOG_ERROR("agent id " << opts_.agent_id << " is also online with epoch " << their_epoch
+                            << ", started earlier; this agent stops (fenced)");
+      fenced_ = true;
+      return;
+    }
+    LOG_WARN("agent id " << opts_.agent_id << " also claimed by epoch " << their_epoch
+                         << ", started later; it will step down");
+  }
+  // Our retained state was overwritten (by the other's online state or its Last Will):
+  // put ours back.
+  Status s = mqtt_->Publish(topics_.AgentState(opts_.agent_id), StatePayload(true), 1, true);
+  if (!s.ok()) LOG_WARN("cannot publish agent state: " << s.message());
 }
 
 void Agent::OnConnect() {
@@ -111,7 +174,7 @@ void Agent::Stop() {
     if (job->thread.joinable()) job->thread.join();
   }
   publisher_->Stop();
-  if (mqtt_->IsConnected()) {
+  if (mqtt_->IsConnected() && !fenced_) {
     Status s = mqtt_->Publish(topics_.AgentState(opts_.agent_id), StatePayload(false), 1, true,
                               std::chrono::seconds(2));
     if (!s.ok()) LOG_WARN("cannot publish offline state: " << s.message());
@@ -123,6 +186,11 @@ void Agent::Stop() {
 
 void Agent::OnMessage(const MqttMessage& msg) {
   Topics::Parsed p = topics_.Parse(msg.topic);
+  if (p.kind == Topics::Parsed::kAgentState && p.agent_id == opts_.agent_id) {
+    OnOwnState(msg.payload);
+    return;
+  }
+  if (fenced_) return;
   if (p.kind == Topics::Parsed::kAcks && p.agent_id == opts_.agent_id) {
     OnAcks(msg.payload);
     return;

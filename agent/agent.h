@@ -45,8 +45,11 @@ class Agent {
 
   // Opens the state dir and starts connecting (returns before the broker answers).
   Status Start();
-  // Cancels running jobs, publishes "offline" and disconnects.
+  // Cancels running jobs, publishes "offline" (unless fenced) and disconnects.
   void Stop();
+  // True once another agent with the same id and an older claim was seen online: this
+  // one must stop (docs/operations.md#duplicate-agent-ids). The main loop polls it.
+  bool fenced() const { return fenced_.load(); }
 
  private:
   struct RunningJob {
@@ -60,6 +63,10 @@ class Agent {
 
   void OnConnect();
   void OnMessage(const MqttMessage& msg);
+  // Another process's message on this agent's own state topic.
+  void OnOwnState(const std::string& payload);
+  // Before connecting for real: is this id online with another epoch? Then refuse.
+  Status ProbeDuplicate(const MqttOptions& mo);
   void OnJobSpec(const std::string& job_id, const std::string& payload);
   void StartJob(JobSpec spec);
   static void Cancel(RunningJob* job);
@@ -96,6 +103,7 @@ class Agent {
   std::mutex status_mu_;
   std::map<std::string, nlohmann::json> last_status_;
   int64_t started_ms_ = 0;
+  std::atomic<bool> fenced_{false};
 };
 
 // Parses "k=v,k2=v2" into labels; an error names the bad item.

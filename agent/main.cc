@@ -101,9 +101,14 @@ int main(int argc, char** argv) {
       std::cerr << "edgeline-agent: " << s.message() << "\n";
       return 1;
     }
-    while (!g_stop) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    while (!g_stop && !agent.fenced()) std::this_thread::sleep_for(std::chrono::milliseconds(100));
     LOG_INFO("stopping");
     agent.Stop();
+    if (agent.fenced()) {
+      std::cerr << "edgeline-agent: another agent with id " << opts.agent_id
+                << " is online; stopped\n";
+      return 3;
+    }
   } catch (const std::exception& e) {
     std::cerr << "edgeline-agent: " << e.what() << "\n";
     return 1;

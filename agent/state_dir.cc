@@ -1,5 +1,11 @@
 #include "agent/state_dir.h"
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <random>
 
@@ -14,12 +20,20 @@ Result<std::unique_ptr<StateDir>> StateDir::Open(const std::string& path) {
   fs::create_directories(fs::path(path) / "seq", ec);
   if (!ec) fs::create_directories(fs::path(path) / "jobs", ec);
   if (ec) return Status::Error("cannot create state dir " + path + ": " + ec.message());
+  std::string lock_file = (fs::path(path) / "lock").string();
+  int lock_fd = ::open(lock_file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (lock_fd < 0) return Status::Error("cannot open " + lock_file + ": " + std::strerror(errno));
+  if (::flock(lock_fd, LOCK_EX | LOCK_NB) != 0) {
+    ::close(lock_fd);
+    return Status::Error("state dir " + path + " is in use by another edgeline-agent");
+  }
   std::string epoch_file = (fs::path(path) / "epoch").string();
   int64_t epoch = 0;
   if (auto text = ReadFile(epoch_file)) {
     try {
       epoch = std::stoll(*text);
     } catch (const std::exception&) {
+      ::close(lock_fd);
       return Status::Error(epoch_file + " is corrupt; remove the state dir to start a new epoch");
     }
   } else {
@@ -27,10 +41,15 @@ Result<std::unique_ptr<StateDir>> StateDir::Open(const std::string& path) {
     std::mt19937_64 rng((static_cast<uint64_t>(rd()) << 32) ^ rd());
     epoch = static_cast<int64_t>(rng() & ((1ULL << 53) - 1));
     Status s = WriteFileAtomic(epoch_file, std::to_string(epoch) + "\n");
-    if (!s.ok()) return s;
+    if (!s.ok()) {
+      ::close(lock_fd);
+      return s;
+    }
   }
-  return std::unique_ptr<StateDir>(new StateDir(path, epoch));
+  return std::unique_ptr<StateDir>(new StateDir(path, epoch, lock_fd));
 }
+
+StateDir::~StateDir() { ::close(lock_fd_); }  // releases the lock
 
 Result<int64_t> StateDir::NextSeq(const std::string& job_id) {
   std::lock_guard<std::mutex> lock(mu_);

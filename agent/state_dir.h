@@ -3,6 +3,7 @@
 //   seq/<job_id>           last sequence number handed out for the job (never reused)
 //   jobs/<job_id>.done     {"version":N,"counters":{...}} for a completed batch job
 //   jobs/<job_id>.checkpoint  where the job's input reading stands (see Agent::RunJob)
+//   lock                   flock()ed while an agent uses the dir: a second agent is refused
 // Every write is write-temp + fsync + rename, so a crash leaves the old or the new file.
 //
 // Thread-safe.
@@ -22,8 +23,10 @@ namespace edgeline {
 
 class StateDir {
  public:
-  // Creates the directory (and parents) if needed and loads or creates the epoch.
+  // Creates the directory (and parents) if needed, locks it (an error names the dir when
+  // another process holds it) and loads or creates the epoch.
   static Result<std::unique_ptr<StateDir>> Open(const std::string& path);
+  ~StateDir();
 
   int64_t epoch() const { return epoch_; }
   const std::string& path() const { return path_; }
@@ -42,9 +45,11 @@ class StateDir {
   Status SaveCheckpoint(const std::string& job_id, const nlohmann::json& cp, bool sync);
 
  private:
-  StateDir(std::string path, int64_t epoch) : path_(std::move(path)), epoch_(epoch) {}
+  StateDir(std::string path, int64_t epoch, int lock_fd)
+      : path_(std::move(path)), epoch_(epoch), lock_fd_(lock_fd) {}
   std::string path_;
   int64_t epoch_;
+  int lock_fd_;
   std::mutex mu_;
 };
 

@@ -2,6 +2,7 @@
 binaries as processes, a real SQLite file. Every process started here is stopped by its
 pid when the Stack closes (also on test failure). Used by the tests and by `make demo`."""
 
+import ctypes
 import json
 import os
 import shutil
@@ -16,6 +17,20 @@ import urllib.request
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BIN_DIR = os.environ.get("EDGELINE_BIN_DIR", os.path.join(REPO, "build"))
+
+
+_libc = ctypes.CDLL(None, use_errno=True)
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent():
+    """Runs in each child before exec: SIGKILL it when the test process dies, however it
+    dies (ctest kills a test that times out), so no broker or daemon outlives a test."""
+    _libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
+# A SIGTERM (e.g. Ctrl-C of the demo's parent, or a CI cancel) closes stacks in order.
+signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
 
 
 def binary(name):
@@ -88,7 +103,7 @@ class Stack:
         full_env = dict(os.environ)
         full_env.update(env or {})
         p = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                             cwd=REPO, env=full_env)
+                             cwd=REPO, env=full_env, preexec_fn=_die_with_parent)
         log.close()
         self.procs[name] = p
         return p
