@@ -6,7 +6,8 @@ BUILD_TYPE ?= Debug
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_FLAGS ?=
 
-.PHONY: all deps configure build test test-unit test-integration demo bench clean format
+.PHONY: all deps configure build test test-unit test-integration test-asan test-asan-unit \
+	test-tsan fuzz demo bench clean format
 
 all: build
 
@@ -27,6 +28,25 @@ test-unit: build
 
 test-integration: build
 	cd $(BUILD) && ctest --output-on-failure -j$(JOBS) -L integration
+
+# The unit and integration suites under ASan+UBSan, and under TSan, in their own build dirs.
+SAN_ENV = ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1:suppressions=$(CURDIR)/tests/tsan.supp
+test-asan:
+	@$(MAKE) --no-print-directory build BUILD=build-asan CMAKE_FLAGS=-DEDGELINE_SANITIZE=address
+	cd build-asan && $(SAN_ENV) ctest --output-on-failure -j$(JOBS)
+
+test-asan-unit:
+	@$(MAKE) --no-print-directory build BUILD=build-asan CMAKE_FLAGS=-DEDGELINE_SANITIZE=address
+	cd build-asan && $(SAN_ENV) ctest --output-on-failure -j$(JOBS) -L unit
+
+test-tsan:
+	@$(MAKE) --no-print-directory build BUILD=build-tsan CMAKE_FLAGS=-DEDGELINE_SANITIZE=thread
+	cd build-tsan && $(SAN_ENV) ctest --output-on-failure -j$(JOBS)
+
+# libFuzzer over every decoder; FUZZ_SECONDS per target (default 60).
+fuzz:
+	@scripts/fuzz.sh
 
 # KEEP=1 leaves the demo stack running and prints its URLs.
 demo: build

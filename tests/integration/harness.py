@@ -207,6 +207,11 @@ class Stack:
                 "-t", topic]
         if retain:
             argv.append("-r")
+        if isinstance(payload, bytes) or (payload and len(payload) > 65536):
+            # Raw bytes, or too long for one argument: through a file.
+            file = os.path.join(self.root, "payload.bin")
+            with open(file, "wb") as f:
+                f.write(payload if isinstance(payload, bytes) else payload.encode())
         if file is not None:
             argv += ["-f", file]
         elif payload is None or payload == "":
