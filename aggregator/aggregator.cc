@@ -15,24 +15,6 @@ std::string BatchKey(const std::string& agent, const std::string& job, int64_t e
   return agent + '\x1f' + job + '\x1f' + std::to_string(epoch) + '\x1f' + std::to_string(seq);
 }
 
-// Appends one group_by value; '|' separates values, so '|' and '\\' in strings are
-// escaped with '\\' (docs/storage.md#group-keys).
-void AppendGroupValue(const Value& v, std::string* out) {
-  char buf[32];
-  switch (v.index()) {
-    case 1: std::snprintf(buf, sizeof(buf), "%.17g", std::get<double>(v)); *out += buf; break;
-    case 2: *out += std::to_string(std::get<int64_t>(v)); break;
-    case 3:
-      for (char c : std::get<std::string>(v)) {
-        if (c == '|' || c == '\\') *out += '\\';
-        *out += c;
-      }
-      break;
-    case 4: *out += std::get<bool>(v) ? "true" : "false"; break;
-    default: break;  // null: empty
-  }
-}
-
 prometheus::Histogram::BucketBoundaries LatencyBuckets() {
   return {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300};
 }
@@ -50,6 +32,11 @@ Aggregator::Aggregator(AggregatorOptions options, std::shared_ptr<prometheus::Re
                           .Name("edgeline_aggregator_records_total")
                           .Help("Records merged into windows, by job")
                           .Register(*registry_)),
+      late_family_(prometheus::BuildCounter()
+                       .Name("edgeline_aggregator_late_records_total")
+                       .Help("Records for windows the watermark had closed, by job and "
+                             "policy (dropped or revised)")
+                       .Register(*registry_)),
       batches_applied_(batches_family_.Add({{"outcome", "applied"}})),
       batches_duplicate_(batches_family_.Add({{"outcome", "duplicate"}})),
       batches_invalid_(batches_family_.Add({{"outcome", "invalid"}})),
@@ -74,9 +61,13 @@ Status Aggregator::Start() {
   store_ = std::move(store.value());
   size_t nwin = 0, nkeys = 0;
   Status s = store_->LoadWindows([&](const WindowRow& r) {
-    windows_[r.key] = r;
+    windows_.Load(r);
     ++nwin;
   });
+  if (s.ok()) {
+    s = store_->LoadMaxEventTimes(
+        [&](const std::string& job, int64_t ts) { windows_.LoadMaxEventTime(job, ts); });
+  }
   if (s.ok()) {
     s = store_->LoadAppliedKeys([&](const AppliedKey& k) {
       applied_.insert(BatchKey(k.agent_id, k.job_id, k.epoch, k.seq));
@@ -259,44 +250,12 @@ void Aggregator::ApplyBatch(const Batch& b, const JobSpec& spec) {
     // is still recorded as applied so its redelivery is recognised.
     return;
   }
-  std::vector<int> group_cols;
-  for (const auto& g : spec.group_by) group_cols.push_back(b.ColumnIndex(g));
-  std::vector<std::pair<std::string, int>> metric_cols;
-  for (const auto& [field, list] : spec.metrics) {
-    int idx = b.ColumnIndex(field);
-    if (idx >= 0) metric_cols.emplace_back(field, idx);
+  WindowStore::ApplyResult r = windows_.Apply(b, spec);
+  records_family_.Add({{"job", h.job_id}}).Increment(static_cast<double>(r.merged));
+  if (r.late > 0) {
+    late_family_.Add({{"job", h.job_id}, {"policy", spec.late_revise ? "revised" : "dropped"}})
+        .Increment(static_cast<double>(r.late));
   }
-  std::map<WindowKey, Stats> local;
-  std::string group;
-  int64_t merged = 0;
-  for (int64_t i = 0; i < h.count; ++i) {
-    group.clear();
-    for (size_t g = 0; g < group_cols.size(); ++g) {
-      if (g) group += '|';
-      if (group_cols[g] >= 0) AppendGroupValue(b.columns[group_cols[g]].values[i], &group);
-    }
-    int64_t start = WindowStart(b.ts[i], spec.window_ms);
-    bool any = false;
-    for (const auto& [field, idx] : metric_cols) {
-      const Value& v = b.columns[idx].values[i];
-      if (!IsNumeric(v)) continue;
-      double d = AsDouble(v);
-      if (!std::isfinite(d)) continue;
-      local[WindowKey{h.job_id, start, group, field}].Add(d);
-      any = true;
-    }
-    merged += any;
-  }
-  for (auto& [key, stats] : local) {
-    WindowRow& row = windows_[key];
-    if (row.stats.count == 0) {
-      row.key = key;
-      row.end = key.start + spec.window_ms;
-    }
-    row.stats.Merge(stats);
-    dirty_.insert(key);
-  }
-  records_family_.Add({{"job", h.job_id}}).Increment(static_cast<double>(merged));
 }
 
 void Aggregator::RetryParked() {
@@ -337,9 +296,7 @@ void Aggregator::Flush() {
     set.jobs.swap(pending_.jobs);
     set.agents.swap(pending_.agents);
     published.swap(pending_published_ms_);
-    set.windows.reserve(dirty_.size());
-    for (const auto& k : dirty_) set.windows.push_back(windows_[k]);
-    dirty_.clear();
+    windows_.TakeDirty(&set.windows, &set.max_event_ts);
   }
   if (set.empty()) {
     PublishAcks(duplicates);  // their originals are committed already
@@ -358,7 +315,7 @@ void Aggregator::Flush() {
     for (auto& k : set.keys) pending_.keys.push_back(std::move(k));
     for (auto& j : set.jobs) pending_.jobs.push_back(std::move(j));
     for (auto& a : set.agents) pending_.agents.push_back(std::move(a));
-    for (auto& w : set.windows) dirty_.insert(w.key);
+    windows_.MarkDirty(set.windows);
     pending_published_ms_.insert(pending_published_ms_.end(), published.begin(), published.end());
     duplicate_keys_.insert(duplicate_keys_.end(), duplicates.begin(), duplicates.end());
     return;
@@ -395,14 +352,28 @@ void Aggregator::FlushLoop() {
   Flush();  // final commit on shutdown
 }
 
-Result<nlohmann::json> Aggregator::QueryWindows(const WindowQuery& q) {
+Result<nlohmann::json> Aggregator::QueryWindows(const WindowQuery& query) {
+  WindowQuery q = query;
+  bool known;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = jobs_.find(q.job_id);
+    known = it != jobs_.end();
+    if (known) {
+      // The quantiles the job's latest spec asks for, computed from the stored sketches.
+      const JobSpec& spec = *it->second.versions.rbegin()->second;
+      for (const auto& [field, names] : spec.metrics) {
+        for (const auto& name : names) {
+          if (name.size() > 1 && name[0] == 'p') {
+            q.quantiles[field][name] = std::stod(name.substr(1)) / 100;
+          }
+        }
+      }
+    }
+  }
   auto rows = store_->QueryWindows(q);
   if (!rows.ok()) return rows.status();
-  std::lock_guard<std::mutex> lock(mu_);
-  auto it = jobs_.find(q.job_id);
-  if (it == jobs_.end() && rows->empty()) {
-    return Status::Error("unknown job \"" + q.job_id + "\"");
-  }
+  if (!known && rows->empty()) return Status::Error("unknown job \"" + q.job_id + "\"");
   return rows;
 }
 
@@ -414,6 +385,8 @@ nlohmann::json Aggregator::Jobs() {
     nlohmann::json j = {{"job_id", id}, {"version", info.latest}, {"deleted", info.deleted}};
     if (spec->has_aggregate) {
       j["window_ms"] = spec->window_ms;
+      j["slide_ms"] = spec->slide_ms;
+      j["allowed_lateness_ms"] = spec->allowed_lateness_ms;
       j["group_by"] = spec->group_by;
       j["metrics"] = spec->metrics;
     }

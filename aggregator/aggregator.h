@@ -27,7 +27,7 @@
 #include <prometheus/registry.h>
 
 #include "aggregator/store.h"
-#include "aggregator/window.h"
+#include "aggregator/window_store.h"
 #include "common/batch_codec.h"
 #include "common/job_spec.h"
 #include "common/mqtt_client.h"
@@ -96,6 +96,7 @@ class Aggregator {
   std::shared_ptr<prometheus::Registry> registry_;
   prometheus::Family<prometheus::Counter>& batches_family_;
   prometheus::Family<prometheus::Counter>& records_family_;
+  prometheus::Family<prometheus::Counter>& late_family_;
   prometheus::Counter& batches_applied_;
   prometheus::Counter& batches_duplicate_;
   prometheus::Counter& batches_invalid_;
@@ -109,8 +110,7 @@ class Aggregator {
   std::condition_variable cv_;
   bool stopping_ = false;
   std::map<std::string, JobInfo> jobs_;
-  std::map<WindowKey, WindowRow> windows_;
-  std::set<WindowKey> dirty_;
+  WindowStore windows_;
   std::unordered_set<std::string> applied_;  // committed or pending batch keys
   CommitSet pending_;                        // keys, jobs and agents not yet committed
   std::vector<int64_t> pending_published_ms_;

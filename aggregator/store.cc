@@ -7,7 +7,7 @@
 namespace edgeline {
 
 namespace {
-constexpr int kSchemaVersion = 1;
+constexpr int kSchemaVersion = 2;
 
 const char kSchemaV1[] = R"sql(
 CREATE TABLE IF NOT EXISTS windows (
@@ -48,6 +48,19 @@ CREATE TABLE IF NOT EXISTS agent_status (
   payload    TEXT NOT NULL,          -- the last retained JSON message
   updated_at INTEGER NOT NULL,
   PRIMARY KEY (agent_id, job_id)
+);
+)sql";
+
+// Version 2: first/last, quantile sketches, revisions in use, per-job watermarks.
+const char kSchemaV2[] = R"sql(
+ALTER TABLE windows ADD COLUMN first_ts INTEGER;  -- event time of 'first'
+ALTER TABLE windows ADD COLUMN first REAL;        -- value at the earliest event time
+ALTER TABLE windows ADD COLUMN last_ts INTEGER;
+ALTER TABLE windows ADD COLUMN last REAL;         -- value at the latest event time
+ALTER TABLE windows ADD COLUMN sketch BLOB;       -- DDSketch (docs/storage.md#sketches)
+CREATE TABLE IF NOT EXISTS watermarks (
+  job_id       TEXT    NOT NULL PRIMARY KEY,
+  max_event_ts INTEGER NOT NULL                   -- watermark = this - allowed_lateness
 );
 )sql";
 
@@ -111,20 +124,34 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& path) {
     return Status::Error("database " + path + " has schema version " + std::to_string(version) +
                          ", newer than this aggregator's " + std::to_string(kSchemaVersion));
   }
+  // Migrations, each in one transaction.
   if (version < 1) {
     st = s->Exec(s->db_, (std::string("BEGIN;") + kSchemaV1 +
                           "INSERT INTO schema_version VALUES (1); COMMIT;").c_str());
     if (!st.ok()) return st;
   }
+  if (version < 2) {
+    st = s->Exec(s->db_, (std::string("BEGIN;") + kSchemaV2 +
+                          "INSERT INTO schema_version VALUES (2); COMMIT;").c_str());
+    if (!st.ok()) return st;
+  }
   st = s->Prepare(s->db_,
                   "INSERT INTO windows (job_id, window_start, window_end, group_key, field, count, "
-                  "sum, min, max, mean, m2, revision, updated_at) "
-                  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 0, ?12) "
+                  "sum, min, max, mean, m2, revision, updated_at, first_ts, first, last_ts, last, "
+                  "sketch) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?13, ?12, ?14, "
+                  "?15, ?16, ?17, ?18) "
                   "ON CONFLICT (job_id, window_start, group_key, field) DO UPDATE SET "
                   "count = excluded.count, sum = excluded.sum, min = excluded.min, "
                   "max = excluded.max, mean = excluded.mean, m2 = excluded.m2, "
-                  "updated_at = excluded.updated_at",
+                  "revision = excluded.revision, updated_at = excluded.updated_at, "
+                  "first_ts = excluded.first_ts, first = excluded.first, "
+                  "last_ts = excluded.last_ts, last = excluded.last, sketch = excluded.sketch",
                   &s->upsert_window_);
+  if (!st.ok()) return st;
+  st = s->Prepare(s->db_,
+                  "INSERT INTO watermarks (job_id, max_event_ts) VALUES (?1, ?2) "
+                  "ON CONFLICT (job_id) DO UPDATE SET max_event_ts = excluded.max_event_ts",
+                  &s->upsert_max_ts_);
   if (!st.ok()) return st;
   st = s->Prepare(s->db_,
                   "INSERT OR IGNORE INTO applied_batches (agent_id, job_id, epoch, seq, records, "
@@ -154,7 +181,8 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& path) {
 }
 
 Store::~Store() {
-  for (sqlite3_stmt* st : {upsert_window_, insert_key_, upsert_job_, upsert_agent_}) {
+  for (sqlite3_stmt* st :
+       {upsert_window_, insert_key_, upsert_job_, upsert_agent_, upsert_max_ts_}) {
     sqlite3_finalize(st);
   }
   sqlite3_close(reader_);
@@ -165,7 +193,7 @@ Status Store::LoadWindows(const std::function<void(const WindowRow&)>& fn) {
   sqlite3_stmt* q = nullptr;
   Status s = Prepare(db_,
                      "SELECT job_id, window_start, window_end, group_key, field, count, sum, min, "
-                     "max, mean, m2 FROM windows",
+                     "max, mean, m2, revision, first_ts, first, last_ts, last, sketch FROM windows",
                      &q);
   if (!s.ok()) return s;
   while (sqlite3_step(q) == SQLITE_ROW) {
@@ -175,14 +203,36 @@ Status Store::LoadWindows(const std::function<void(const WindowRow&)>& fn) {
     r.end = sqlite3_column_int64(q, 2);
     r.key.group = Text(q, 3);
     r.key.field = Text(q, 4);
-    r.stats.count = sqlite3_column_int64(q, 5);
-    r.stats.sum = sqlite3_column_double(q, 6);
-    r.stats.min = OrNull(q, 7);
-    r.stats.max = OrNull(q, 8);
-    r.stats.mean = sqlite3_column_double(q, 9);
-    r.stats.m2 = sqlite3_column_double(q, 10);
+    Stats& st = r.state.stats;
+    st.count = sqlite3_column_int64(q, 5);
+    st.sum = sqlite3_column_double(q, 6);
+    st.min = OrNull(q, 7);
+    st.max = OrNull(q, 8);
+    st.mean = sqlite3_column_double(q, 9);
+    st.m2 = sqlite3_column_double(q, 10);
+    r.revision = sqlite3_column_int64(q, 11);
+    if (sqlite3_column_type(q, 12) != SQLITE_NULL) {
+      r.state.first_ts = sqlite3_column_int64(q, 12);
+      r.state.first = sqlite3_column_double(q, 13);
+      r.state.last_ts = sqlite3_column_int64(q, 14);
+      r.state.last = sqlite3_column_double(q, 15);
+    }
+    if (sqlite3_column_type(q, 16) == SQLITE_BLOB) {
+      std::string_view blob(static_cast<const char*>(sqlite3_column_blob(q, 16)),
+                            static_cast<size_t>(sqlite3_column_bytes(q, 16)));
+      r.state.sketch = DDSketch::Deserialize(blob);
+    }
     fn(r);
   }
+  sqlite3_finalize(q);
+  return Status::Ok();
+}
+
+Status Store::LoadMaxEventTimes(const std::function<void(const std::string&, int64_t)>& fn) {
+  sqlite3_stmt* q = nullptr;
+  Status s = Prepare(db_, "SELECT job_id, max_event_ts FROM watermarks", &q);
+  if (!s.ok()) return s;
+  while (sqlite3_step(q) == SQLITE_ROW) fn(Text(q, 0), sqlite3_column_int64(q, 1));
   sqlite3_finalize(q);
   return Status::Ok();
 }
@@ -231,18 +281,41 @@ Status Store::Commit(const CommitSet& set, int64_t now_ms) {
   };
   for (const auto& w : set.windows) {
     sqlite3_stmt* st = upsert_window_;
+    const Stats& stats = w.state.stats;
     BindText(st, 1, w.key.job_id);
     sqlite3_bind_int64(st, 2, w.key.start);
     sqlite3_bind_int64(st, 3, w.end);
     BindText(st, 4, w.key.group);
     BindText(st, 5, w.key.field);
-    sqlite3_bind_int64(st, 6, w.stats.count);
-    sqlite3_bind_double(st, 7, w.stats.sum);
-    BindFinite(st, 8, w.stats.min);
-    BindFinite(st, 9, w.stats.max);
-    sqlite3_bind_double(st, 10, w.stats.mean);
-    sqlite3_bind_double(st, 11, w.stats.m2);
+    sqlite3_bind_int64(st, 6, stats.count);
+    sqlite3_bind_double(st, 7, stats.sum);
+    BindFinite(st, 8, stats.min);
+    BindFinite(st, 9, stats.max);
+    sqlite3_bind_double(st, 10, stats.mean);
+    sqlite3_bind_double(st, 11, stats.m2);
     sqlite3_bind_int64(st, 12, now_ms);
+    sqlite3_bind_int64(st, 13, w.revision);
+    if (stats.count > 0) {
+      sqlite3_bind_int64(st, 14, w.state.first_ts);
+      sqlite3_bind_double(st, 15, w.state.first);
+      sqlite3_bind_int64(st, 16, w.state.last_ts);
+      sqlite3_bind_double(st, 17, w.state.last);
+    } else {
+      for (int i = 14; i <= 17; ++i) sqlite3_bind_null(st, i);
+    }
+    if (w.state.sketch) {
+      std::string blob = w.state.sketch->Serialize();
+      sqlite3_bind_blob(st, 18, blob.data(), static_cast<int>(blob.size()), SQLITE_TRANSIENT);
+    } else {
+      sqlite3_bind_null(st, 18);
+    }
+    if (sqlite3_step(st) != SQLITE_DONE) return fail(st);
+    sqlite3_reset(st);
+  }
+  for (const auto& [job, ts] : set.max_event_ts) {
+    sqlite3_stmt* st = upsert_max_ts_;
+    BindText(st, 1, job);
+    sqlite3_bind_int64(st, 2, ts);
     if (sqlite3_step(st) != SQLITE_DONE) return fail(st);
     sqlite3_reset(st);
   }
@@ -283,7 +356,7 @@ Result<nlohmann::json> Store::QueryWindows(const WindowQuery& q) {
   std::lock_guard<std::mutex> lock(reader_mu_);
   std::string sql =
       "SELECT window_start, window_end, group_key, field, count, sum, min, max, mean, m2, "
-      "revision, updated_at FROM windows WHERE job_id = ?1";
+      "revision, updated_at, first, last, sketch FROM windows WHERE job_id = ?1";
   if (q.key) sql += " AND group_key = ?2";
   if (q.from) sql += " AND window_start >= ?3";
   if (q.to) sql += " AND window_start < ?4";
@@ -302,18 +375,33 @@ Result<nlohmann::json> Store::QueryWindows(const WindowQuery& q) {
     Stats s;
     s.count = sqlite3_column_int64(st, 4);
     s.m2 = sqlite3_column_double(st, 9);
-    rows.push_back({{"window_start", sqlite3_column_int64(st, 0)},
-                    {"window_end", sqlite3_column_int64(st, 1)},
-                    {"key", Text(st, 2)},
-                    {"field", Text(st, 3)},
-                    {"count", s.count},
-                    {"sum", sqlite3_column_double(st, 5)},
-                    {"mean", Num(OrNull(st, 8))},
-                    {"min", Num(OrNull(st, 6))},
-                    {"max", Num(OrNull(st, 7))},
-                    {"stddev", Num(s.SampleStddev())},
-                    {"revision", sqlite3_column_int64(st, 10)},
-                    {"updated_at", sqlite3_column_int64(st, 11)}});
+    nlohmann::json row = {{"window_start", sqlite3_column_int64(st, 0)},
+                          {"window_end", sqlite3_column_int64(st, 1)},
+                          {"key", Text(st, 2)},
+                          {"field", Text(st, 3)},
+                          {"count", s.count},
+                          {"sum", sqlite3_column_double(st, 5)},
+                          {"mean", Num(OrNull(st, 8))},
+                          {"min", Num(OrNull(st, 6))},
+                          {"max", Num(OrNull(st, 7))},
+                          {"stddev", Num(s.SampleStddev())},
+                          {"first", Num(OrNull(st, 12))},
+                          {"last", Num(OrNull(st, 13))},
+                          {"revision", sqlite3_column_int64(st, 10)},
+                          {"updated_at", sqlite3_column_int64(st, 11)}};
+    auto wanted = q.quantiles.find(row["field"].get<std::string>());
+    if (wanted != q.quantiles.end()) {
+      std::optional<DDSketch> sketch;
+      if (sqlite3_column_type(st, 14) == SQLITE_BLOB) {
+        sketch = DDSketch::Deserialize(std::string_view(
+            static_cast<const char*>(sqlite3_column_blob(st, 14)),
+            static_cast<size_t>(sqlite3_column_bytes(st, 14))));
+      }
+      for (const auto& [name, qv] : wanted->second) {
+        row[name] = sketch ? Num(sketch->Quantile(qv)) : nlohmann::json(nullptr);
+      }
+    }
+    rows.push_back(std::move(row));
   }
   std::string err = rc == SQLITE_DONE ? "" : sqlite3_errmsg(reader_);
   sqlite3_finalize(st);

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -28,7 +29,8 @@ namespace edgeline {
 struct WindowRow {
   WindowKey key;
   int64_t end = 0;
-  Stats stats;
+  WindowState state;
+  int64_t revision = 0;  // late records applied after the window became final
 };
 
 struct AppliedKey {
@@ -57,7 +59,11 @@ struct CommitSet {
   std::vector<AppliedKey> keys;
   std::vector<JobRow> jobs;
   std::vector<AgentRow> agents;
-  bool empty() const { return windows.empty() && keys.empty() && jobs.empty() && agents.empty(); }
+  std::map<std::string, int64_t> max_event_ts;  // job -> max event time applied
+  bool empty() const {
+    return windows.empty() && keys.empty() && jobs.empty() && agents.empty() &&
+           max_event_ts.empty();
+  }
 };
 
 struct WindowQuery {
@@ -65,6 +71,8 @@ struct WindowQuery {
   std::optional<std::string> key;
   std::optional<int64_t> from;  // window_start >= from
   std::optional<int64_t> to;    // window_start < to
+  // Quantiles to compute per field from the stored sketch: name ("p99") -> q (0.99).
+  std::map<std::string, std::map<std::string, double>> quantiles;
 };
 
 class Store {
@@ -77,6 +85,7 @@ class Store {
   Status LoadAppliedKeys(const std::function<void(const AppliedKey&)>& fn);
   Status LoadJobs(const std::function<void(const JobRow&)>& fn);
   Status LoadAgents(const std::function<void(const AgentRow&)>& fn);
+  Status LoadMaxEventTimes(const std::function<void(const std::string&, int64_t)>& fn);
 
   // Writes everything in one transaction; on error nothing is written.
   Status Commit(const CommitSet& set, int64_t now_ms);
@@ -99,6 +108,7 @@ class Store {
   sqlite3_stmt* insert_key_ = nullptr;
   sqlite3_stmt* upsert_job_ = nullptr;
   sqlite3_stmt* upsert_agent_ = nullptr;
+  sqlite3_stmt* upsert_max_ts_ = nullptr;
 };
 
 }  // namespace edgeline

@@ -32,6 +32,41 @@ void Stats::Merge(const Stats& o) {
   max = std::max(max, o.max);
 }
 
+void WindowState::Add(double x, int64_t ts) {
+  stats.Add(x);
+  if (ts < first_ts || (ts == first_ts && x < first)) {
+    first_ts = ts;
+    first = x;
+  }
+  if (ts > last_ts || (ts == last_ts && x > last)) {
+    last_ts = ts;
+    last = x;
+  }
+  if (sketch) sketch->Add(x);
+}
+
+void WindowState::Merge(const WindowState& o) {
+  if (o.stats.count == 0) return;
+  stats.Merge(o.stats);
+  if (o.first_ts < first_ts || (o.first_ts == first_ts && o.first < first)) {
+    first_ts = o.first_ts;
+    first = o.first;
+  }
+  if (o.last_ts > last_ts || (o.last_ts == last_ts && o.last > last)) {
+    last_ts = o.last_ts;
+    last = o.last;
+  }
+  if (o.sketch) {
+    if (!sketch) {
+      sketch = o.sketch;
+    } else if (!sketch->Merge(*o.sketch).ok()) {
+      // Different accuracy (the job's sketch_accuracy changed): keep the finer one's
+      // data as is; quantiles of this window then cover the records of one side only.
+      if (o.sketch->alpha() < sketch->alpha()) sketch = o.sketch;
+    }
+  }
+}
+
 double Stats::SampleStddev() const {
   if (count < 2) return std::nan("");
   return std::sqrt(std::max(0.0, m2) / static_cast<double>(count - 1));

@@ -7,8 +7,12 @@
 
 #include <cstdint>
 #include <limits>
+#include <optional>
 #include <string>
 #include <tuple>
+#include <vector>
+
+#include "aggregator/ddsketch.h"
 
 namespace edgeline {
 
@@ -24,6 +28,21 @@ struct Stats {
   void Merge(const Stats& o);
   // Sample standard deviation (n - 1); NaN when count < 2.
   double SampleStddev() const;
+};
+
+// Everything a window row keeps for one field. Merging is associative and commutative:
+// first/last are the values at the smallest/largest event time, ties going to the
+// smaller/larger value, so any order of batches gives the same row.
+struct WindowState {
+  Stats stats;
+  int64_t first_ts = std::numeric_limits<int64_t>::max();
+  double first = 0;
+  int64_t last_ts = std::numeric_limits<int64_t>::min();
+  double last = 0;
+  std::optional<DDSketch> sketch;  // when the job asks for quantiles of this field
+
+  void Add(double x, int64_t ts);
+  void Merge(const WindowState& o);
 };
 
 // Identifies one window row: (job, window start, group key, field).
@@ -43,6 +62,16 @@ inline int64_t WindowStart(int64_t ts_ms, int64_t size_ms) {
   int64_t q = ts_ms / size_ms;
   if (ts_ms % size_ms != 0 && ts_ms < 0) --q;
   return q * size_ms;
+}
+
+// Starts of every window of `size_ms` starting each `slide_ms` that holds `ts_ms`, latest
+// first (one start for tumbling windows, where slide == size). REQUIRES: 0 < slide <= size.
+inline void WindowStarts(int64_t ts_ms, int64_t size_ms, int64_t slide_ms,
+                         std::vector<int64_t>* out) {
+  out->clear();
+  for (int64_t s = WindowStart(ts_ms, slide_ms); s + size_ms > ts_ms; s -= slide_ms) {
+    out->push_back(s);
+  }
 }
 
 }  // namespace edgeline

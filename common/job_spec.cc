@@ -161,9 +161,27 @@ Status BuildAggregate(const ordered_json& agg, JobSpec* spec) {
     return Err("/schema/timestamp", "is required when the job has an aggregate section");
   }
   spec->has_aggregate = true;
-  std::optional<int64_t> size = ParseDurationMs(agg.at("window").at("size").get<std::string>());
+  const auto& window = agg.at("window");
+  std::optional<int64_t> size = ParseDurationMs(window.at("size").get<std::string>());
   if (!size) return Err("/aggregate/window/size", "invalid duration");
   spec->window_ms = *size;
+  spec->slide_ms = *size;
+  if (window.contains("slide")) {
+    std::optional<int64_t> slide = ParseDurationMs(window["slide"].get<std::string>());
+    if (!slide || *slide > *size) {
+      return Err("/aggregate/window/slide", "must be a duration no longer than the window size");
+    }
+    if (*size / *slide > 1000) {
+      return Err("/aggregate/window/slide", "more than 1000 windows per record (size / slide)");
+    }
+    spec->slide_ms = *slide;
+  }
+  if (agg.contains("allowed_lateness")) {
+    std::string text = agg["allowed_lateness"].get<std::string>();
+    spec->allowed_lateness_ms = text == "0" ? 0 : ParseDurationMs(text).value_or(0);
+  }
+  spec->late_revise = agg.value("late_policy", std::string("drop")) == "revise";
+  spec->sketch_alpha = agg.value("sketch_accuracy", spec->sketch_alpha);
   if (agg.contains("group_by")) {
     const auto& g = agg["group_by"];
     for (size_t k = 0; k < g.size(); ++k) {
@@ -181,6 +199,9 @@ Status BuildAggregate(const ordered_json& agg, JobSpec* spec) {
       return Err("/aggregate/metrics/" + name, "metrics need a numeric field in schema.fields");
     }
     spec->metrics[name] = list.get<std::vector<std::string>>();
+    for (const auto& m : spec->metrics[name]) {
+      if (m.size() > 1 && m[0] == 'p') spec->quantiles[name].push_back(std::stod(m.substr(1)) / 100);
+    }
   }
   return Status::Ok();
 }

@@ -57,8 +57,13 @@ struct JobSpec {
   // aggregate (present when has_aggregate)
   bool has_aggregate = false;
   int64_t window_ms = 0;
+  int64_t slide_ms = 0;              // == window_ms for tumbling windows
+  int64_t allowed_lateness_ms = -1;  // -1: no watermark, windows never become final
+  bool late_revise = false;          // late_policy "revise" (else "drop")
+  double sketch_alpha = 0.01;
   std::vector<std::string> group_by;
   std::map<std::string, std::vector<std::string>> metrics;  // field -> metric names
+  std::map<std::string, std::vector<double>> quantiles;     // field -> q in [0, 1], if any
 
   std::string raw;  // the spec text as received
 

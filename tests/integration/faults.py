@@ -112,7 +112,7 @@ class Scenario:
     def windows(self):
         return self.s.get("/api/v1/windows?job=faults")["windows"]
 
-    def wait_reconciled(self, timeout=90, dropped_ok=False):
+    def wait_reconciled(self, timeout=180, dropped_ok=False):
         """Waits until the agents have read everything and emptied their spools, and the
         aggregator holds exactly the reference windows. Returns the statuses."""
         ref = self.expected()

@@ -82,6 +82,7 @@ class Stack:
         os.chmod(root, 0o755)  # mosquitto drops to its own user when started as root
         self.root = root
         self.procs = {}  # name -> Popen
+        self._logged = set()  # every name that has a log
         self.broker_port = None
         self.http_port = None
 
@@ -89,7 +90,12 @@ class Stack:
     def __enter__(self):
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, exc_type, exc, tb):
+        if exc_type is not None:
+            # A failing test shows what every process said last.
+            for name in sorted(set(self.procs) | self._logged):
+                tail = "\n".join(self.log(name).splitlines()[-25:])
+                print(f"--- {name}.log (last lines) ---\n{tail}", file=sys.stderr)
         self.close()
 
     def close(self):
@@ -100,6 +106,7 @@ class Stack:
 
     def _spawn(self, name, argv, env=None):
         log = open(os.path.join(self.root, f"{name}.log"), "ab")
+        self._logged.add(name)
         full_env = dict(os.environ)
         full_env.update(env or {})
         p = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,

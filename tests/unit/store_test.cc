@@ -20,7 +20,8 @@ WindowRow Row(const std::string& group, int64_t start, std::initializer_list<dou
   WindowRow r;
   r.key = WindowKey{"gh", start, group, "temp"};
   r.end = start + 60000;
-  for (double x : xs) r.stats.Add(x);
+  int64_t ts = start;
+  for (double x : xs) r.state.Add(x, ts++);
   return r;
 }
 }  // namespace
@@ -43,10 +44,10 @@ TEST_CASE("a commit is read back after reopening the database") {
   REQUIRE(s.value()->LoadWindows([&](const WindowRow& r) { rows.push_back(r); }).ok());
   REQUIRE(rows.size() == 2);
   CHECK(rows[0].key.group == "a");
-  CHECK(rows[0].stats.count == 3);
-  CHECK(rows[0].stats.mean == 2.0);
-  CHECK(rows[0].stats.m2 == 2.0);
-  CHECK(rows[0].stats.min == 1.0);
+  CHECK(rows[0].state.stats.count == 3);
+  CHECK(rows[0].state.stats.mean == 2.0);
+  CHECK(rows[0].state.stats.m2 == 2.0);
+  CHECK(rows[0].state.stats.min == 1.0);
   CHECK(rows[0].end == 60000);
   std::vector<AppliedKey> keys;
   REQUIRE(s.value()->LoadAppliedKeys([&](const AppliedKey& k) { keys.push_back(k); }).ok());
@@ -115,5 +116,77 @@ TEST_CASE("a database from a newer version is refused") {
   auto s = Store::Open(path);
   REQUIRE_FALSE(s.ok());
   CHECK(s.status().message() == "database " + path +
-                                    " has schema version 99, newer than this aggregator's 1");
+                                    " has schema version 99, newer than this aggregator's 2");
+}
+
+TEST_CASE("first, last, revision and quantile sketches are stored and queried") {
+  std::string path = TempDb("sketch");
+  auto s = Store::Open(path);
+  REQUIRE(s.ok());
+  WindowRow r;
+  r.key = WindowKey{"gh", 0, "a", "temp"};
+  r.end = 60000;
+  r.revision = 2;
+  r.state.sketch.emplace(0.01);
+  for (int i = 1; i <= 100; ++i) r.state.Add(i, 1000 - i);  // later values, earlier times
+  CommitSet set;
+  set.windows = {r};
+  set.max_event_ts = {{"gh", 12345}};
+  REQUIRE(s.value()->Commit(set, 1).ok());
+  WindowQuery q;
+  q.job_id = "gh";
+  q.quantiles["temp"] = {{"p50", 0.5}, {"p99", 0.99}};
+  auto rows = s.value()->QueryWindows(q);
+  REQUIRE(rows->size() == 1);
+  const auto& row = (*rows)[0];
+  CHECK(row["first"] == 100.0);  // at the earliest event time
+  CHECK(row["last"] == 1.0);
+  CHECK(row["revision"] == 2);
+  // Rank floor(q * (n - 1)): the 50th and 99th smallest values, within 1%.
+  CHECK(row["p50"].get<double>() == Approx(50).epsilon(0.01));
+  CHECK(row["p99"].get<double>() == Approx(99).epsilon(0.01));
+  std::vector<WindowRow> loaded;
+  REQUIRE(s.value()->LoadWindows([&](const WindowRow& w) { loaded.push_back(w); }).ok());
+  REQUIRE(loaded.size() == 1);
+  REQUIRE(loaded[0].state.sketch.has_value());
+  CHECK(*loaded[0].state.sketch == *r.state.sketch);
+  CHECK(loaded[0].state.first_ts == 900);
+  CHECK(loaded[0].revision == 2);
+  int64_t max_ts = 0;
+  REQUIRE(s.value()->LoadMaxEventTimes([&](const std::string&, int64_t t) { max_ts = t; }).ok());
+  CHECK(max_ts == 12345);
+}
+
+TEST_CASE("a version 1 database is migrated and keeps its rows") {
+  std::string path = TempDb("migrate");
+  {
+    sqlite3* db = nullptr;
+    REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
+    const char* v1 =
+        "CREATE TABLE schema_version (version INTEGER NOT NULL);"
+        "INSERT INTO schema_version VALUES (1);"
+        "CREATE TABLE windows (job_id TEXT NOT NULL, window_start INTEGER NOT NULL,"
+        " window_end INTEGER NOT NULL, group_key TEXT NOT NULL, field TEXT NOT NULL,"
+        " count INTEGER NOT NULL, sum REAL NOT NULL, min REAL, max REAL, mean REAL,"
+        " m2 REAL NOT NULL, revision INTEGER NOT NULL DEFAULT 0, updated_at INTEGER NOT NULL,"
+        " PRIMARY KEY (job_id, window_start, group_key, field)) WITHOUT ROWID;"
+        "CREATE TABLE applied_batches (agent_id TEXT NOT NULL, job_id TEXT NOT NULL,"
+        " epoch INTEGER NOT NULL, seq INTEGER NOT NULL, records INTEGER NOT NULL,"
+        " applied_at INTEGER NOT NULL, PRIMARY KEY (agent_id, job_id, epoch, seq)) WITHOUT ROWID;"
+        "CREATE TABLE jobs (job_id TEXT NOT NULL PRIMARY KEY, version INTEGER NOT NULL,"
+        " spec TEXT NOT NULL, deleted INTEGER NOT NULL DEFAULT 0, received_at INTEGER NOT NULL);"
+        "CREATE TABLE agent_status (agent_id TEXT NOT NULL, job_id TEXT NOT NULL,"
+        " payload TEXT NOT NULL, updated_at INTEGER NOT NULL, PRIMARY KEY (agent_id, job_id));"
+        "INSERT INTO windows VALUES ('gh', 0, 60000, 'a', 'temp', 2, 3.0, 1.0, 2.0, 1.5, 0.5, 0, 7);";
+    REQUIRE(sqlite3_exec(db, v1, nullptr, nullptr, nullptr) == SQLITE_OK);
+    sqlite3_close(db);
+  }
+  auto s = Store::Open(path);
+  REQUIRE(s.ok());
+  WindowQuery q;
+  q.job_id = "gh";
+  auto rows = s.value()->QueryWindows(q);
+  REQUIRE(rows->size() == 1);
+  CHECK((*rows)[0]["count"] == 2);
+  CHECK((*rows)[0]["first"].is_null());
 }

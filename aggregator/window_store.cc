@@ -1,0 +1,119 @@
+#include "aggregator/window_store.h"
+
+#include <cmath>
+#include <cstdio>
+#include <limits>
+
+namespace edgeline {
+
+namespace {
+
+// Appends one group_by value; '|' separates values, so '|' and '\' in strings are
+// escaped with '\' (docs/storage.md#group-keys).
+void AppendGroupValue(const Value& v, std::string* out) {
+  char buf[32];
+  switch (v.index()) {
+    case 1: std::snprintf(buf, sizeof(buf), "%.17g", std::get<double>(v)); *out += buf; break;
+    case 2: *out += std::to_string(std::get<int64_t>(v)); break;
+    case 3:
+      for (char c : std::get<std::string>(v)) {
+        if (c == '|' || c == '\\') *out += '\\';
+        *out += c;
+      }
+      break;
+    case 4: *out += std::get<bool>(v) ? "true" : "false"; break;
+    default: break;  // null: empty
+  }
+}
+
+}  // namespace
+
+WindowStore::ApplyResult WindowStore::Apply(const Batch& b, const JobSpec& spec) {
+  ApplyResult result;
+  const BatchHeader& h = b.header;
+  std::vector<int> group_cols;
+  for (const auto& g : spec.group_by) group_cols.push_back(b.ColumnIndex(g));
+  struct Metric {
+    std::string field;
+    int column;
+    bool sketch;
+  };
+  std::vector<Metric> metrics;
+  for (const auto& [field, list] : spec.metrics) {
+    int idx = b.ColumnIndex(field);
+    if (idx >= 0) metrics.push_back({field, idx, spec.quantiles.count(field) > 0});
+  }
+  auto max_it = max_ts_.find(h.job_id);
+  const bool has_max = max_it != max_ts_.end();
+  const int64_t watermark = spec.allowed_lateness_ms >= 0 && has_max
+                                ? max_it->second - spec.allowed_lateness_ms
+                                : std::numeric_limits<int64_t>::min();
+  int64_t batch_max = has_max ? max_it->second : std::numeric_limits<int64_t>::min();
+
+  std::map<WindowKey, WindowState> local;
+  std::set<WindowKey> revised;
+  std::vector<int64_t> starts;
+  std::string group;
+  for (int64_t i = 0; i < h.count; ++i) {
+    const int64_t ts = b.ts[i];
+    batch_max = std::max(batch_max, ts);
+    group.clear();
+    for (size_t g = 0; g < group_cols.size(); ++g) {
+      if (g) group += '|';
+      if (group_cols[g] >= 0) AppendGroupValue(b.columns[group_cols[g]].values[i], &group);
+    }
+    WindowStarts(ts, spec.window_ms, spec.slide_ms, &starts);
+    bool late = false, applied = false;
+    for (int64_t start : starts) {
+      const bool final = start + spec.window_ms <= watermark;
+      late |= final;
+      if (final && !spec.late_revise) continue;
+      for (const Metric& m : metrics) {
+        const Value& v = b.columns[m.column].values[i];
+        if (!IsNumeric(v)) continue;
+        double d = AsDouble(v);
+        if (!std::isfinite(d)) continue;
+        WindowKey key{h.job_id, start, group, m.field};
+        WindowState& st = local[key];
+        if (m.sketch && !st.sketch) st.sketch.emplace(spec.sketch_alpha);
+        st.Add(d, ts);
+        if (final) revised.insert(key);
+        applied = true;
+      }
+    }
+    result.late += late;
+    result.late_dropped += late && !spec.late_revise;
+    result.merged += applied;
+  }
+  for (auto& [key, st] : local) {
+    WindowRow& row = windows_[key];
+    if (row.state.stats.count == 0) {
+      row.key = key;
+      row.end = key.start + spec.window_ms;
+    }
+    row.state.Merge(st);
+    if (revised.count(key)) ++row.revision;
+    dirty_.insert(key);
+  }
+  if (h.count > 0 && (!has_max || batch_max > max_it->second)) {
+    max_ts_[h.job_id] = batch_max;
+    dirty_jobs_.insert(h.job_id);
+  }
+  return result;
+}
+
+void WindowStore::TakeDirty(std::vector<WindowRow>* rows,
+                            std::map<std::string, int64_t>* max_event_ts) {
+  rows->reserve(rows->size() + dirty_.size());
+  for (const auto& k : dirty_) rows->push_back(windows_[k]);
+  dirty_.clear();
+  for (const auto& j : dirty_jobs_) (*max_event_ts)[j] = max_ts_[j];
+  dirty_jobs_.clear();
+}
+
+void WindowStore::MarkDirty(const std::vector<WindowRow>& rows) {
+  for (const auto& r : rows) dirty_.insert(r.key);
+  for (const auto& [job, ts] : max_ts_) dirty_jobs_.insert(job);
+}
+
+}  // namespace edgeline
