@@ -415,6 +415,8 @@ Status Agent::SealBatch(RunningJob* job, std::vector<Record>&& records,
   h.seq = seq.value();
   h.schema_hash = spec.SchemaHash();
   h.published_ms = NowMs();
+  int64_t min_spooled = spool_->MinSeq(spec.job_id);
+  h.spool_floor = min_spooled > 0 ? min_spooled : h.seq;
   // The batch and the checkpoint after it go to disk in one file, so a restart resumes
   // exactly after the last spooled batch. The checkpoint file follows; the publisher
   // may send the batch (and its ack may remove it) only after that.

@@ -225,6 +225,12 @@ std::optional<std::string> Spool::Read(const std::string& job_id, int64_t seq) {
   return std::move(e->second);
 }
 
+int64_t Spool::MinSeq(const std::string& job_id) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto j = jobs_.find(job_id);
+  return j == jobs_.end() || j->second.empty() ? 0 : j->second.begin()->first;
+}
+
 std::optional<std::string> Spool::NewestMeta(const std::string& job_id) {
   int64_t seq;
   {

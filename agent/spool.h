@@ -78,6 +78,8 @@ class Spool {
                               size_t limit);
   // Reads a batch's payload; nullopt if it was acknowledged or dropped meanwhile.
   std::optional<std::string> Read(const std::string& job_id, int64_t seq);
+  // The lowest seq spooled for the job, or 0 when none is.
+  int64_t MinSeq(const std::string& job_id) const;
   // The metadata of the job's newest spooled batch; nullopt when none is spooled.
   std::optional<std::string> NewestMeta(const std::string& job_id);
   void MarkSent(const std::string& job_id, int64_t seq, int64_t now_ms);

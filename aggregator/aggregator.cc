@@ -11,9 +11,7 @@
 namespace edgeline {
 
 namespace {
-std::string BatchKey(const std::string& agent, const std::string& job, int64_t epoch, int64_t seq) {
-  return agent + '\x1f' + job + '\x1f' + std::to_string(epoch) + '\x1f' + std::to_string(seq);
-}
+BatchStream StreamOf(const BatchHeader& h) { return BatchStream{h.agent_id, h.job_id, h.epoch}; }
 
 prometheus::Histogram::BucketBoundaries LatencyBuckets() {
   return {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300};
@@ -69,10 +67,16 @@ Status Aggregator::Start() {
         [&](const std::string& job, int64_t ts) { windows_.LoadMaxEventTime(job, ts); });
   }
   if (s.ok()) {
+    s = store_->LoadMarks([&](const BatchStream& st, int64_t mark) {
+      applied_.LoadMark(st, mark);
+    });
+  }
+  if (s.ok()) {
     s = store_->LoadAppliedKeys([&](const AppliedKey& k) {
-      applied_.insert(BatchKey(k.agent_id, k.job_id, k.epoch, k.seq));
+      applied_.LoadApplied(BatchStream{k.agent_id, k.job_id, k.epoch}, k.seq);
       ++nkeys;
     });
+    applied_.FinishLoad();
   }
   if (s.ok()) {
     s = store_->LoadJobs([&](const JobRow& j) {
@@ -94,7 +98,7 @@ Status Aggregator::Start() {
   }
   if (!s.ok()) return s;
   LOG_INFO("database " << opts_.db_path << ": " << nwin << " windows, " << nkeys
-                       << " applied batch keys, " << jobs_.size() << " jobs");
+                       << " applied batch keys above their marks, " << jobs_.size() << " jobs");
   flusher_ = std::thread([this] { FlushLoop(); });
 
   MqttOptions mo = opts_.mqtt;
@@ -218,8 +222,10 @@ void Aggregator::OnData(const std::string& topic_job, const std::string& topic_a
     return;
   }
   std::lock_guard<std::mutex> lock(mu_);
-  const std::string key = BatchKey(b.header.agent_id, b.header.job_id, b.header.epoch, b.header.seq);
-  if (applied_.count(key)) {
+  const std::string key = b.header.agent_id + "/" + b.header.job_id + "/" +
+                          std::to_string(b.header.epoch) + "/" + std::to_string(b.header.seq);
+  if (applied_.Contains(StreamOf(b.header), b.header.seq)) {
+    applied_.Advance(StreamOf(b.header), b.header.spool_floor);
     batches_duplicate_.Increment();
     duplicate_keys_.push_back(AppliedKey{b.header.agent_id, b.header.job_id, b.header.epoch,
                                          b.header.seq, b.header.count});
@@ -241,7 +247,7 @@ void Aggregator::OnData(const std::string& topic_job, const std::string& topic_a
 
 void Aggregator::ApplyBatch(const Batch& b, const JobSpec& spec) {
   const BatchHeader& h = b.header;
-  applied_.insert(BatchKey(h.agent_id, h.job_id, h.epoch, h.seq));
+  applied_.Insert(StreamOf(h), h.seq, h.spool_floor);
   pending_.keys.push_back(AppliedKey{h.agent_id, h.job_id, h.epoch, h.seq, h.count});
   pending_published_ms_.push_back(h.published_ms);
   batches_applied_.Increment();
@@ -265,7 +271,7 @@ void Aggregator::RetryParked() {
     auto spec = SpecFor(p.batch.header.job_id, p.batch.header.job_version);
     if (spec) {
       const BatchHeader& h = p.batch.header;
-      if (applied_.count(BatchKey(h.agent_id, h.job_id, h.epoch, h.seq))) {
+      if (applied_.Contains(StreamOf(h), h.seq)) {
         batches_duplicate_.Increment();
         duplicate_keys_.push_back(AppliedKey{h.agent_id, h.job_id, h.epoch, h.seq, h.count});
       } else {
@@ -297,6 +303,7 @@ void Aggregator::Flush() {
     set.agents.swap(pending_.agents);
     published.swap(pending_published_ms_);
     windows_.TakeDirty(&set.windows, &set.max_event_ts);
+    set.marks = applied_.TakeChangedMarks();
   }
   if (set.empty()) {
     PublishAcks(duplicates);  // their originals are committed already
@@ -316,6 +323,7 @@ void Aggregator::Flush() {
     for (auto& j : set.jobs) pending_.jobs.push_back(std::move(j));
     for (auto& a : set.agents) pending_.agents.push_back(std::move(a));
     windows_.MarkDirty(set.windows);
+    applied_.Requeue(set.marks);
     pending_published_ms_.insert(pending_published_ms_.end(), published.begin(), published.end());
     duplicate_keys_.insert(duplicate_keys_.end(), duplicates.begin(), duplicates.end());
     return;

@@ -26,6 +26,7 @@
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 
+#include "aggregator/applied_set.h"
 #include "aggregator/store.h"
 #include "aggregator/window_store.h"
 #include "common/batch_codec.h"
@@ -111,7 +112,7 @@ class Aggregator {
   bool stopping_ = false;
   std::map<std::string, JobInfo> jobs_;
   WindowStore windows_;
-  std::unordered_set<std::string> applied_;  // committed or pending batch keys
+  AppliedSet applied_;  // committed or pending batches
   CommitSet pending_;                        // keys, jobs and agents not yet committed
   std::vector<int64_t> pending_published_ms_;
   std::vector<AppliedKey> duplicate_keys_;  // re-sent batches: acked after the next commit

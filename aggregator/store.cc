@@ -7,7 +7,7 @@
 namespace edgeline {
 
 namespace {
-constexpr int kSchemaVersion = 2;
+constexpr int kSchemaVersion = 3;
 
 const char kSchemaV1[] = R"sql(
 CREATE TABLE IF NOT EXISTS windows (
@@ -62,6 +62,17 @@ CREATE TABLE IF NOT EXISTS watermarks (
   job_id       TEXT    NOT NULL PRIMARY KEY,
   max_event_ts INTEGER NOT NULL                   -- watermark = this - allowed_lateness
 );
+)sql";
+
+// Version 3: applied batches kept as a mark per (agent, job, epoch) plus the seqs above it.
+const char kSchemaV3[] = R"sql(
+CREATE TABLE IF NOT EXISTS applied_marks (
+  agent_id TEXT    NOT NULL,
+  job_id   TEXT    NOT NULL,
+  epoch    INTEGER NOT NULL,
+  mark     INTEGER NOT NULL,   -- every seq <= mark is applied or will never be sent
+  PRIMARY KEY (agent_id, job_id, epoch)
+) WITHOUT ROWID;
 )sql";
 
 double OrNull(sqlite3_stmt* st, int col) {
@@ -135,6 +146,11 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& path) {
                           "INSERT INTO schema_version VALUES (2); COMMIT;").c_str());
     if (!st.ok()) return st;
   }
+  if (version < 3) {
+    st = s->Exec(s->db_, (std::string("BEGIN;") + kSchemaV3 +
+                          "INSERT INTO schema_version VALUES (3); COMMIT;").c_str());
+    if (!st.ok()) return st;
+  }
   st = s->Prepare(s->db_,
                   "INSERT INTO windows (job_id, window_start, window_end, group_key, field, count, "
                   "sum, min, max, mean, m2, revision, updated_at, first_ts, first, last_ts, last, "
@@ -152,6 +168,16 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& path) {
                   "INSERT INTO watermarks (job_id, max_event_ts) VALUES (?1, ?2) "
                   "ON CONFLICT (job_id) DO UPDATE SET max_event_ts = excluded.max_event_ts",
                   &s->upsert_max_ts_);
+  if (!st.ok()) return st;
+  st = s->Prepare(s->db_,
+                  "INSERT INTO applied_marks (agent_id, job_id, epoch, mark) VALUES (?1, ?2, ?3, ?4) "
+                  "ON CONFLICT (agent_id, job_id, epoch) DO UPDATE SET mark = excluded.mark",
+                  &s->upsert_mark_);
+  if (!st.ok()) return st;
+  st = s->Prepare(s->db_,
+                  "DELETE FROM applied_batches WHERE agent_id = ?1 AND job_id = ?2 AND epoch = ?3 "
+                  "AND seq <= ?4",
+                  &s->prune_keys_);
   if (!st.ok()) return st;
   st = s->Prepare(s->db_,
                   "INSERT OR IGNORE INTO applied_batches (agent_id, job_id, epoch, seq, records, "
@@ -182,7 +208,8 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& path) {
 
 Store::~Store() {
   for (sqlite3_stmt* st :
-       {upsert_window_, insert_key_, upsert_job_, upsert_agent_, upsert_max_ts_}) {
+       {upsert_window_, insert_key_, upsert_job_, upsert_agent_, upsert_max_ts_, upsert_mark_,
+        prune_keys_}) {
     sqlite3_finalize(st);
   }
   sqlite3_close(reader_);
@@ -223,6 +250,18 @@ Status Store::LoadWindows(const std::function<void(const WindowRow&)>& fn) {
       r.state.sketch = DDSketch::Deserialize(blob);
     }
     fn(r);
+  }
+  sqlite3_finalize(q);
+  return Status::Ok();
+}
+
+Status Store::LoadMarks(const std::function<void(const BatchStream&, int64_t)>& fn) {
+  sqlite3_stmt* q = nullptr;
+  Status s = Prepare(db_, "SELECT agent_id, job_id, epoch, mark FROM applied_marks", &q);
+  if (!s.ok()) return s;
+  while (sqlite3_step(q) == SQLITE_ROW) {
+    fn(BatchStream{Text(q, 0), Text(q, 1), sqlite3_column_int64(q, 2)},
+       sqlite3_column_int64(q, 3));
   }
   sqlite3_finalize(q);
   return Status::Ok();
@@ -329,6 +368,16 @@ Status Store::Commit(const CommitSet& set, int64_t now_ms) {
     sqlite3_bind_int64(st, 6, now_ms);
     if (sqlite3_step(st) != SQLITE_DONE) return fail(st);
     sqlite3_reset(st);
+  }
+  for (const auto& [stream, mark] : set.marks) {
+    for (sqlite3_stmt* st : {upsert_mark_, prune_keys_}) {
+      BindText(st, 1, stream.agent_id);
+      BindText(st, 2, stream.job_id);
+      sqlite3_bind_int64(st, 3, stream.epoch);
+      sqlite3_bind_int64(st, 4, mark);
+      if (sqlite3_step(st) != SQLITE_DONE) return fail(st);
+      sqlite3_reset(st);
+    }
   }
   for (const auto& j : set.jobs) {
     sqlite3_stmt* st = upsert_job_;

@@ -18,6 +18,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "aggregator/applied_set.h"
 #include "aggregator/window.h"
 #include "common/status.h"
 
@@ -60,9 +61,12 @@ struct CommitSet {
   std::vector<JobRow> jobs;
   std::vector<AgentRow> agents;
   std::map<std::string, int64_t> max_event_ts;  // job -> max event time applied
+  // Applied-batch marks that moved: keys at or below a mark are deleted in the same
+  // transaction.
+  std::vector<std::pair<BatchStream, int64_t>> marks;
   bool empty() const {
     return windows.empty() && keys.empty() && jobs.empty() && agents.empty() &&
-           max_event_ts.empty();
+           max_event_ts.empty() && marks.empty();
   }
 };
 
@@ -86,6 +90,7 @@ class Store {
   Status LoadJobs(const std::function<void(const JobRow&)>& fn);
   Status LoadAgents(const std::function<void(const AgentRow&)>& fn);
   Status LoadMaxEventTimes(const std::function<void(const std::string&, int64_t)>& fn);
+  Status LoadMarks(const std::function<void(const BatchStream&, int64_t)>& fn);
 
   // Writes everything in one transaction; on error nothing is written.
   Status Commit(const CommitSet& set, int64_t now_ms);
@@ -109,6 +114,8 @@ class Store {
   sqlite3_stmt* upsert_job_ = nullptr;
   sqlite3_stmt* upsert_agent_ = nullptr;
   sqlite3_stmt* upsert_max_ts_ = nullptr;
+  sqlite3_stmt* upsert_mark_ = nullptr;
+  sqlite3_stmt* prune_keys_ = nullptr;
 };
 
 }  // namespace edgeline

@@ -214,6 +214,8 @@ Status DecodeJson(const simdjson::padded_string& json, const DecodeLimits& limit
       s = ReadInt(v, "published_ms", &h.published_ms);
     } else if (key == "schema_hash") {
       s = ReadString(v, "schema_hash", &h.schema_hash);
+    } else if (key == "spool_floor") {
+      s = ReadInt(v, "spool_floor", &h.spool_floor);
     } else if (key == "historical") {
       if (v.get_bool().get(h.historical)) s = Bad("historical is not a boolean");
     } else if (key == "ts_field") {
@@ -280,6 +282,7 @@ std::string EncodeBatch(const Batch& batch, bool zstd) {
   j["published_ms"] = h.published_ms;
   j["schema_hash"] = h.schema_hash;
   j["historical"] = h.historical;
+  j["spool_floor"] = h.spool_floor;
   j["ts_field"] = batch.ts_field;
   j["ts"] = batch.ts;
   nlohmann::ordered_json cols = nlohmann::ordered_json::array();

@@ -30,6 +30,10 @@ struct BatchHeader {
   int64_t published_ms = 0;  // when the agent sealed the batch (before spooling)
   std::string schema_hash;
   bool historical = false;  // re-sent from the spool after a reconnect, restart or timeout
+  // The lowest seq of this (agent, job, epoch) still in the agent's spool when the batch
+  // was sealed: every lower seq was acknowledged or dropped and is never sent again. Lets
+  // the aggregator forget applied keys below it. 0: not known.
+  int64_t spool_floor = 0;
 };
 
 struct Column {

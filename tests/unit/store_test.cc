@@ -116,7 +116,7 @@ TEST_CASE("a database from a newer version is refused") {
   auto s = Store::Open(path);
   REQUIRE_FALSE(s.ok());
   CHECK(s.status().message() == "database " + path +
-                                    " has schema version 99, newer than this aggregator's 2");
+                                    " has schema version 99, newer than this aggregator's 3");
 }
 
 TEST_CASE("first, last, revision and quantile sketches are stored and queried") {
@@ -189,4 +189,22 @@ TEST_CASE("a version 1 database is migrated and keeps its rows") {
   REQUIRE(rows->size() == 1);
   CHECK((*rows)[0]["count"] == 2);
   CHECK((*rows)[0]["first"].is_null());
+}
+
+TEST_CASE("a moved mark prunes the applied keys at or below it in the same commit") {
+  std::string path = TempDb("marks");
+  auto s = Store::Open(path);
+  REQUIRE(s.ok());
+  CommitSet a;
+  a.keys = {{"pi-01", "gh", 7, 1, 1}, {"pi-01", "gh", 7, 2, 1}, {"pi-01", "gh", 7, 5, 1}};
+  REQUIRE(s.value()->Commit(a, 1).ok());
+  CommitSet b;
+  b.marks = {{BatchStream{"pi-01", "gh", 7}, 2}};
+  REQUIRE(s.value()->Commit(b, 2).ok());
+  std::vector<int64_t> seqs;
+  REQUIRE(s.value()->LoadAppliedKeys([&](const AppliedKey& k) { seqs.push_back(k.seq); }).ok());
+  CHECK(seqs == std::vector<int64_t>{5});
+  int64_t mark = 0;
+  REQUIRE(s.value()->LoadMarks([&](const BatchStream&, int64_t m) { mark = m; }).ok());
+  CHECK(mark == 2);
 }
