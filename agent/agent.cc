@@ -42,9 +42,9 @@ std::string Agent::StatePayload(bool online) const {
                       {"started_ms", started_ms_},
                       {"updated_ms", NowMs()},
                       {"capabilities",
-                       {{"inputs", {"file", "stdin"}},
+                       {{"inputs", {"file", "tail"}},
                         {"formats", {"csv", "ndjson"}},
-                        {"modes", {"batch"}}}}};
+                        {"modes", {"batch", "stream"}}}}};
   return j.dump();
 }
 
@@ -329,6 +329,9 @@ std::optional<nlohmann::json> Agent::LatestCheckpoint(const JobSpec& spec) {
     }
   }
   if (!best || !best->contains("files")) return std::nullopt;
+  if (best->value("seq", int64_t{0}) <= state_->ResetSeq(spec.job_id)) {
+    return std::nullopt;  // from a run of the job before it was deleted
+  }
   if (best->value("version", int64_t{0}) == spec.version) return best;
   if (spec.input_type == "tail") {
     // A new version of a followed job goes on where the old one stopped; it counts anew.
@@ -424,10 +427,11 @@ Status Agent::SealBatch(RunningJob* job, std::vector<Record>&& records,
   nlohmann::json meta = cp;
   meta["records"] = h.count;
   Status s = spool_->Put(spec.job_id, h.seq, EncodeBatch(batch, spec.compress_zstd),
-                         h.published_ms, meta.dump(), h.count);
+                         h.published_ms, meta.dump(), h.count, /*ready=*/false);
   if (!s.ok()) return s;
   s = state_->SaveCheckpoint(spec.job_id, cp, opts_.spool.fsync == FsyncPolicy::kAlways);
   if (!s.ok()) return s;
+  spool_->MarkReady(spec.job_id, h.seq);
   publisher_->Notify();
   return Status::Ok();
 }

@@ -16,6 +16,32 @@ namespace edgeline {
 
 namespace {
 
+// The end of the last complete CSV record in buf (a newline outside quotes), or npos.
+// buf starts at a record boundary. Follows CsvReader's rules: a quote opens a quoted
+// field only at a field's start, and "" inside one is an escaped quote.
+size_t LastRecordEnd(const std::string& buf, char delim) {
+  bool in_quotes = false, field_start = true;
+  size_t last = std::string::npos;
+  for (size_t i = 0; i < buf.size(); ++i) {
+    char c = buf[i];
+    if (in_quotes) {
+      if (c == '"') {
+        if (i + 1 < buf.size() && buf[i + 1] == '"') ++i;
+        else in_quotes = false;
+      }
+    } else if (c == '"' && field_start) {
+      in_quotes = true;
+      field_start = false;
+    } else if (c == delim || c == '\n') {
+      field_start = true;
+      if (c == '\n') last = i;
+    } else {
+      field_start = false;
+    }
+  }
+  return last;
+}
+
 // An istream over memory, without copying it.
 class MemBuf : public std::streambuf {
  public:
@@ -61,16 +87,9 @@ void FileSource::Restore(const nlohmann::json& cursors) {
     if (j.contains("header") && j["header"].is_array()) {
       c.header = j["header"].get<std::vector<std::string>>();
     }
-    // Re-open by path; the inode must still be the same file.
-    int fd = ::open(c.path.c_str(), O_RDONLY | O_CLOEXEC);
-    struct stat st {};
-    if (fd < 0 || ::fstat(fd, &st) != 0 || st.st_dev != c.dev || st.st_ino != c.ino) {
-      if (fd >= 0) ::close(fd);
-      LOG_WARN("input " << c.path << " is no longer the file read before the restart (rotated "
-                        << "or removed); its unread rest, if any, is not read");
-      continue;
-    }
-    c.fd = fd;
+    // The file is found again by its inode at the next Poll, under whatever name the
+    // glob now gives it (it may have been rotated meanwhile).
+    c.restored = true;
     cursors_.push_back(std::move(c));
   }
 }
@@ -105,6 +124,10 @@ Status FileSource::Poll(JobPipeline* pipeline) {
     if (it != cursors_.end()) {
       it->in_glob = true;
       it->path = path;  // renamed within the glob
+      if (it->fd < 0) {
+        it->fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+        it->restored = false;
+      }
       continue;
     }
     int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
@@ -120,6 +143,25 @@ Status FileSource::Poll(JobPipeline* pipeline) {
     c.fd = fd;
     cursors_.push_back(std::move(c));
   }
+  // Restored cursors whose file the glob no longer shows: try the old path once more.
+  for (auto it = cursors_.begin(); it != cursors_.end();) {
+    if (it->restored) {
+      int fd = ::open(it->path.c_str(), O_RDONLY | O_CLOEXEC);
+      struct stat st {};
+      if (fd >= 0 && ::fstat(fd, &st) == 0 && static_cast<uint64_t>(st.st_dev) == it->dev &&
+          static_cast<uint64_t>(st.st_ino) == it->ino) {
+        it->fd = fd;
+        it->restored = false;
+      } else {
+        if (fd >= 0) ::close(fd);
+        LOG_WARN("input " << it->path << " is no longer the file read before the restart "
+                          << "(rotated away or removed); its unread rest, if any, is not read");
+        it = cursors_.erase(it);
+        continue;
+      }
+    }
+    ++it;
+  }
   for (size_t i = 0; i < cursors_.size(); ++i) {
     bool progress = false;
     current_ = static_cast<int>(i);
@@ -127,12 +169,26 @@ Status FileSource::Poll(JobPipeline* pipeline) {
     current_ = -1;
     if (!s.ok()) return s;
   }
-  // A rotated-away file that is fully read and no longer grows is done with.
+  // A rotated-away file that no longer grows is done with: after a quiet poll its last
+  // line is read even without a newline (nobody will finish it), then it is closed.
   if (follow_) {
     for (auto it = cursors_.begin(); it != cursors_.end();) {
       struct stat st {};
-      bool drained = it->fd < 0 || (::fstat(it->fd, &st) == 0 && st.st_size <= it->offset);
-      if (!it->in_glob && drained) {
+      bool have = it->fd >= 0 && ::fstat(it->fd, &st) == 0;
+      if (it->in_glob || !have) {
+        ++it;
+        continue;
+      }
+      if (st.st_size > it->offset && st.st_size == it->last_size) {
+        bool progress = false;
+        current_ = static_cast<int>(it - cursors_.begin());
+        it->finishing = true;
+        Status s = ReadCursor(&*it, pipeline, &progress);
+        current_ = -1;
+        if (!s.ok()) return s;
+      }
+      it->last_size = st.st_size;
+      if (st.st_size <= it->offset) {
         Close(&*it);
         it = cursors_.erase(it);
       } else {
@@ -183,8 +239,10 @@ Status FileSource::ReadCursor(Cursor* c, JobPipeline* pipeline, bool* progress) 
       *progress = true;
       continue;
     }
-    if (follow_ || !at_eof) {
-      // Only complete lines: the rest may still be being written.
+    if (spec_.format == "csv") last_nl = LastRecordEnd(buf_, spec_.csv_delimiter);
+    if ((follow_ && !c->finishing) || !at_eof) {
+      // Only complete records: the rest may still be being written, or come in the next
+      // chunk.
       if (last_nl == std::string::npos) {
         if (buf_.size() < chunk_bytes_) return Status::Ok();  // wait for the line to end
         pipeline->CountReject("line_too_long");

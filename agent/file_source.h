@@ -58,6 +58,9 @@ class FileSource {
     int fd = -1;
     bool in_glob = true;
     bool skipping = false;  // inside an over-long line: drop bytes up to the next newline
+    bool restored = false;  // from a checkpoint, not yet found again (fd < 0)
+    bool finishing = false;  // rotated away and quiet: read its last line without newline
+    int64_t last_size = -1;  // size at the previous poll (rotated-away files)
   };
   // Reads one cursor as far as it can. *progress is set when bytes were consumed.
   Status ReadCursor(Cursor* c, JobPipeline* pipeline, bool* progress);

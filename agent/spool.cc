@@ -72,6 +72,8 @@ Result<std::unique_ptr<Spool>> Spool::Open(SpoolOptions options) {
     }
   }
   if (ec) return Status::Error("cannot read spool dir " + s->opts_.dir + ": " + ec.message());
+  std::lock_guard<std::mutex> lock(s->mu_);
+  s->EnforceBytesLocked();  // the cap may have been lowered since the last run
   return s;
 }
 
@@ -81,7 +83,7 @@ constexpr size_t kMagicLen = 8;
 }  // namespace
 
 Status Spool::Put(const std::string& job_id, int64_t seq, const std::string& payload,
-                  int64_t now_ms, const std::string& meta, int64_t records) {
+                  int64_t now_ms, const std::string& meta, int64_t records, bool ready) {
   std::error_code ec;
   fs::create_directories(fs::path(opts_.dir) / job_id, ec);
   if (ec) return Status::Error("cannot create spool dir for " + job_id + ": " + ec.message());
@@ -115,6 +117,7 @@ Status Spool::Put(const std::string& job_id, int64_t seq, const std::string& pay
   e.seq = seq;
   e.bytes = static_cast<int64_t>(file.size());
   e.records = records;
+  e.ready = ready;
   e.created_ms = now_ms;
   jobs_[job_id][seq] = e;
   bytes_ += e.bytes;
@@ -178,6 +181,7 @@ std::vector<SpoolEntry> Spool::Due(int64_t now_ms, int64_t live_since_ms, int64_
   std::vector<SpoolEntry> live, backlog;
   for (const auto& [id, job] : jobs_) {
     for (const auto& [seq, e] : job) {
+      if (!e.ready) continue;
       if (e.last_sent_ms == 0) {
         (e.created_ms >= live_since_ms ? live : backlog).push_back(e);
       } else if (now_ms - e.last_sent_ms >= resend_after_ms) {
@@ -242,6 +246,14 @@ std::optional<std::string> Spool::NewestMeta(const std::string& job_id) {
   auto e = ReadEntry(job_id, seq);
   if (!e) return std::nullopt;
   return std::move(e->first);
+}
+
+void Spool::MarkReady(const std::string& job_id, int64_t seq) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto j = jobs_.find(job_id);
+  if (j == jobs_.end()) return;
+  auto it = j->second.find(seq);
+  if (it != j->second.end()) it->second.ready = true;
 }
 
 void Spool::MarkSent(const std::string& job_id, int64_t seq, int64_t now_ms) {

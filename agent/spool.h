@@ -48,6 +48,7 @@ struct SpoolEntry {
   int64_t records = 0;
   int64_t created_ms = 0;
   int64_t last_sent_ms = 0;  // 0: never sent since this process started
+  bool ready = true;          // false until MarkReady: not yet handed to the publisher
 };
 
 struct SpoolStats {
@@ -67,9 +68,11 @@ class Spool {
   static Result<std::unique_ptr<Spool>> Open(SpoolOptions options);
 
   // Writes a batch and its metadata durably (per the fsync policy), then enforces the
-  // caps.
+  // caps. With ready = false, Due() skips the batch until MarkReady (the caller has
+  // state to save first); after a restart every spooled batch is ready.
   Status Put(const std::string& job_id, int64_t seq, const std::string& payload, int64_t now_ms,
-             const std::string& meta = "", int64_t records = 0);
+             const std::string& meta = "", int64_t records = 0, bool ready = true);
+  void MarkReady(const std::string& job_id, int64_t seq);
 
   // The batches to send now, in send order: first those never sent and created at or
   // after `live_since_ms` (newest data first), then the backlog (never sent, older) and

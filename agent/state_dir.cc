@@ -85,9 +85,24 @@ Status StateDir::MarkCompleted(const std::string& job_id, int64_t version,
 
 void StateDir::ForgetJob(const std::string& job_id) {
   std::lock_guard<std::mutex> lock(mu_);
+  if (auto last = ReadFile((fs::path(path_) / "seq" / job_id).string())) {
+    Status s = WriteFileAtomic((fs::path(path_) / "jobs" / (job_id + ".reset")).string(), *last);
+    (void)s;  // without it a resubmitted job may resume a deleted run's checkpoint
+  }
   std::error_code ec;
   fs::remove(fs::path(path_) / "jobs" / (job_id + ".done"), ec);
   fs::remove(fs::path(path_) / "jobs" / (job_id + ".checkpoint"), ec);
+}
+
+int64_t StateDir::ResetSeq(const std::string& job_id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto text = ReadFile((fs::path(path_) / "jobs" / (job_id + ".reset")).string());
+  if (!text) return 0;
+  try {
+    return std::stoll(*text);
+  } catch (const std::exception&) {
+    return 0;
+  }
 }
 
 std::optional<nlohmann::json> StateDir::LoadCheckpoint(const std::string& job_id) {

@@ -3,6 +3,7 @@
 //   seq/<job_id>           last sequence number handed out for the job (never reused)
 //   jobs/<job_id>.done     {"version":N,"counters":{...}} for a completed batch job
 //   jobs/<job_id>.checkpoint  where the job's input reading stands (see Agent::RunJob)
+//   jobs/<job_id>.reset    last seq when the job was deleted (older checkpoints are void)
 //   lock                   flock()ed while an agent uses the dir: a second agent is refused
 // Every write is write-temp + fsync + rename, so a crash leaves the old or the new file.
 //
@@ -37,8 +38,12 @@ class StateDir {
   // The stored completion record of a job, if it completed at `version`.
   std::optional<nlohmann::json> Completed(const std::string& job_id, int64_t version);
   Status MarkCompleted(const std::string& job_id, int64_t version, const nlohmann::json& counters);
-  // Forgets the completion record and the checkpoint (the job was deleted).
+  // Forgets the completion record and the checkpoint (the job was deleted), and records
+  // the last seq handed out, so checkpoints inside batches still spooled from before are
+  // not resumed if the job is submitted again (ResetSeq).
   void ForgetJob(const std::string& job_id);
+  // Checkpoints with a seq at or below this belong to a deleted run. 0: none.
+  int64_t ResetSeq(const std::string& job_id);
 
   // The job's input checkpoint, if any (a JSON object).
   std::optional<nlohmann::json> LoadCheckpoint(const std::string& job_id);

@@ -139,7 +139,13 @@ void Aggregator::OnMessage(const MqttMessage& msg) {
       break;
     case Topics::Parsed::kAgentState:
     case Topics::Parsed::kJobStatus: {
-      if (msg.payload.empty()) return;
+      if (msg.payload.empty()) {  // a cleared retained status: forget it
+        std::lock_guard<std::mutex> lock(mu_);
+        if (p.kind == Topics::Parsed::kAgentState) agent_state_.erase(p.agent_id);
+        else agent_jobs_[p.agent_id].erase(p.job_id);
+        pending_.agents.push_back(AgentRow{p.agent_id, p.job_id, ""});
+        return;
+      }
       nlohmann::json j = nlohmann::json::parse(msg.payload, nullptr, false);
       if (!j.is_object()) {
         LOG_WARN("ignoring non-JSON status on " << msg.topic);
@@ -303,6 +309,7 @@ void Aggregator::Flush() {
     set.agents.swap(pending_.agents);
     published.swap(pending_published_ms_);
     windows_.TakeDirty(&set.windows, &set.max_event_ts);
+    prometheus::BuildGauge().Name("edgeline_aggregator_windows_open").Help("Window rows held in memory").Register(*registry_).Add({}).Set(static_cast<double>(windows_.size()));
     set.marks = applied_.TakeChangedMarks();
   }
   if (set.empty()) {

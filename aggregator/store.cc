@@ -119,7 +119,9 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& path) {
                          (s->db_ ? sqlite3_errmsg(s->db_) : "out of memory"));
   }
   sqlite3_busy_timeout(s->db_, 5000);
-  Status st = s->Exec(s->db_, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;");
+  // FULL: a commit is on disk before COMMIT returns. Acks go out after the commit and
+  // make agents delete their copies, so a commit lost to a power cut would lose data.
+  Status st = s->Exec(s->db_, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;");
   if (!st.ok()) return st;
   st = s->Exec(s->db_, "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL);");
   if (!st.ok()) return st;
@@ -198,6 +200,9 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& path) {
                   "payload = excluded.payload, updated_at = excluded.updated_at",
                   &s->upsert_agent_);
   if (!st.ok()) return st;
+  st = s->Prepare(s->db_, "DELETE FROM agent_status WHERE agent_id = ?1 AND job_id = ?2",
+                  &s->delete_agent_);
+  if (!st.ok()) return st;
   if (sqlite3_open_v2(path.c_str(), &s->reader_, SQLITE_OPEN_READONLY | SQLITE_OPEN_FULLMUTEX,
                       nullptr) != SQLITE_OK) {
     return Status::Error("cannot open database " + path + " for reading");
@@ -208,8 +213,8 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& path) {
 
 Store::~Store() {
   for (sqlite3_stmt* st :
-       {upsert_window_, insert_key_, upsert_job_, upsert_agent_, upsert_max_ts_, upsert_mark_,
-        prune_keys_}) {
+       {upsert_window_, insert_key_, upsert_job_, upsert_agent_, delete_agent_, upsert_max_ts_,
+        upsert_mark_, prune_keys_}) {
     sqlite3_finalize(st);
   }
   sqlite3_close(reader_);
@@ -390,11 +395,14 @@ Status Store::Commit(const CommitSet& set, int64_t now_ms) {
     sqlite3_reset(st);
   }
   for (const auto& a : set.agents) {
-    sqlite3_stmt* st = upsert_agent_;
+    // An empty payload is a cleared retained status: the row goes.
+    sqlite3_stmt* st = a.payload.empty() ? delete_agent_ : upsert_agent_;
     BindText(st, 1, a.agent_id);
     BindText(st, 2, a.job_id);
-    BindText(st, 3, a.payload);
-    sqlite3_bind_int64(st, 4, now_ms);
+    if (!a.payload.empty()) {
+      BindText(st, 3, a.payload);
+      sqlite3_bind_int64(st, 4, now_ms);
+    }
     if (sqlite3_step(st) != SQLITE_DONE) return fail(st);
     sqlite3_reset(st);
   }

@@ -52,7 +52,7 @@ struct JobRow {
 struct AgentRow {
   std::string agent_id;
   std::string job_id;  // "" for the agent's own state
-  std::string payload;
+  std::string payload;  // "" when the retained status was cleared: the row is deleted
 };
 
 struct CommitSet {
@@ -113,6 +113,7 @@ class Store {
   sqlite3_stmt* insert_key_ = nullptr;
   sqlite3_stmt* upsert_job_ = nullptr;
   sqlite3_stmt* upsert_agent_ = nullptr;
+  sqlite3_stmt* delete_agent_ = nullptr;
   sqlite3_stmt* upsert_max_ts_ = nullptr;
   sqlite3_stmt* upsert_mark_ = nullptr;
   sqlite3_stmt* prune_keys_ = nullptr;

@@ -62,6 +62,11 @@ Status Config::LoadFile(const std::string& path) {
     if (value.size() >= 2 && value.front() == '"' && value.back() == '"') {
       value = value.substr(1, value.size() - 2);
     }
+    const OptionDef* def = Find(Normalize(Trim(t.substr(0, eq))));
+    if (def && def->is_flag) {
+      return Status::Error(path + ":" + std::to_string(lineno) + ": \"" + def->name +
+                           "\" is a command-line switch, not a setting");
+    }
     Status s = Set(Trim(t.substr(0, eq)), value);
     if (!s.ok()) return Status::Error(path + ":" + std::to_string(lineno) + ": " + s.message());
   }

@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include <cstdio>
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 
@@ -132,4 +133,54 @@ TEST_CASE("a line longer than max_line_bytes is rejected and reading goes on aft
   for (int i = 0; i < 3; ++i) REQUIRE(r.source.Poll(&r.pipeline).ok());
   CHECK(f.Values() == std::vector<double>{2});
   CHECK(r.pipeline.counters().reasons.at("line_too_long") == 1);
+}
+
+TEST_CASE("a quoted field with a newline is never cut at a chunk or poll boundary") {
+  Fixture f("quoted-newline");
+  f.spec.fields.push_back({"note", FieldType::kString, false, ""});
+  f.Append("a.csv", "ts,v,note\n1,1,\"two\n");  // the record is not complete yet
+  Run r(f, true);
+  REQUIRE(r.source.Poll(&r.pipeline).ok());
+  CHECK(f.records.empty());
+  CHECK(r.pipeline.counters().read == 0);
+  f.Append("a.csv", "lines\"\n2,2,\"a \"\"b\"\"\"\n");
+  REQUIRE(r.source.Poll(&r.pipeline).ok());
+  REQUIRE(f.records.size() == 2);
+  CHECK(std::get<std::string>(f.records[0].values[1]) == "two\nlines");
+  CHECK(std::get<std::string>(f.records[1].values[1]) == "a \"b\"");
+  CHECK(r.pipeline.counters().rejected == 0);
+}
+
+TEST_CASE("after a restart a file rotated within the glob is found again by its inode") {
+  Fixture f("restore-rotated");
+  f.Append("sensor.csv", "ts,v\n1,1\n2,2\n");
+  nlohmann::json cp;
+  {
+    Run r(f, true);
+    REQUIRE(r.source.Poll(&r.pipeline).ok());
+    cp = f.checkpoints.back();
+  }
+  // While the agent is down the file is rotated to a name the glob also matches, grows
+  // a last line, and a new file starts at the old name.
+  f.Append("sensor.csv", "3,3\n");
+  fs::rename(f.dir / "sensor.csv", f.dir / "sensor.csv.1.csv");
+  f.Append("sensor.csv", "ts,v\n4,4\n");
+  f.records.clear();
+  Run r(f, true);
+  r.source.Restore(cp);
+  REQUIRE(r.source.Poll(&r.pipeline).ok());
+  std::vector<double> got = f.Values();
+  std::sort(got.begin(), got.end());
+  CHECK(got == std::vector<double>{3, 4});  // nothing read twice, nothing skipped
+}
+
+TEST_CASE("a rotated file's last line without newline is read once the file is quiet") {
+  Fixture f("rotated-tail");
+  f.Append("a.csv", "ts,v\n1,1\n");
+  Run r(f, true);
+  REQUIRE(r.source.Poll(&r.pipeline).ok());
+  f.Append("a.csv", "2,2");  // the writer stopped mid-line and rotated
+  fs::rename(f.dir / "a.csv", f.dir / "a.old");
+  for (int i = 0; i < 3; ++i) REQUIRE(r.source.Poll(&r.pipeline).ok());
+  CHECK(f.Values() == std::vector<double>{1, 2});
 }
