@@ -487,7 +487,11 @@ void Agent::PublishStatus(const std::string& job_id, int64_t version, const std:
     last_status_[job_id] = j;
   }
   Status s = mqtt_->Publish(topics_.JobStatus(opts_.agent_id, job_id), j.dump(), 1, true);
-  if (!s.ok()) LOG_WARN("cannot publish status of job " << job_id << ": " << s.message());
+  if (!s.ok()) {
+    // While disconnected this is expected: the last status is re-published on connect.
+    if (mqtt_->IsConnected()) LOG_WARN("cannot publish status of job " << job_id << ": " << s.message());
+    else LOG_DEBUG("status of job " << job_id << " waits for the connection");
+  }
 }
 
 }  // namespace edgeline

@@ -308,6 +308,14 @@ void Aggregator::Flush() {
     set.jobs.swap(pending_.jobs);
     set.agents.swap(pending_.agents);
     published.swap(pending_published_ms_);
+    int64_t now_ms = NowMs();
+    if (opts_.retention_ms > 0 && now_ms - last_retention_ms_ >= opts_.retention_check_ms) {
+      // Dirty rows of expired windows go too, so the delete and the upserts agree.
+      last_retention_ms_ = now_ms;
+      set.delete_ended_before = now_ms - opts_.retention_ms;
+      size_t n = windows_.DropEndedBefore(set.delete_ended_before);
+      if (n > 0) LOG_INFO("retention: " << n << " windows ended before " << FormatIso8601(set.delete_ended_before));
+    }
     windows_.TakeDirty(&set.windows, &set.max_event_ts);
     prometheus::BuildGauge().Name("edgeline_aggregator_windows_open").Help("Window rows held in memory").Register(*registry_).Add({}).Set(static_cast<double>(windows_.size()));
     set.marks = applied_.TakeChangedMarks();
@@ -384,6 +392,17 @@ Result<nlohmann::json> Aggregator::QueryWindows(const WindowQuery& query) {
           }
         }
       }
+    }
+  }
+  static const std::set<std::string> kMetrics = {"count", "sum",   "mean", "min",
+                                                  "max",   "stddev", "first", "last",
+                                                  "revision", "updated_at"};
+  for (const auto& m : q.metrics) {
+    bool quantile = false;
+    for (const auto& [field, names] : q.quantiles) quantile |= names.count(m) > 0;
+    if (!kMetrics.count(m) && !quantile) {
+      return Status::Error("parameter metrics: \"" + m + "\" is not a metric of job \"" +
+                           q.job_id + "\"");
     }
   }
   auto rows = store_->QueryWindows(q);

@@ -47,6 +47,9 @@ struct AggregatorOptions {
   // A persistent MQTT session (clean session off, fixed client id): the broker queues
   // batches while the aggregator restarts.
   bool persistent_session = true;
+  // Windows that ended more than this long ago (wall clock) are deleted; 0 keeps all.
+  int64_t retention_ms = 0;
+  int64_t retention_check_ms = 60000;  // how often retention runs
 };
 
 class Aggregator {
@@ -120,6 +123,7 @@ class Aggregator {
   std::map<std::string, nlohmann::json> agent_state_;                      // agent -> state
   std::map<std::string, std::map<std::string, nlohmann::json>> agent_jobs_;  // agent -> job -> status
   int64_t last_commit_ms_ = 0;
+  int64_t last_retention_ms_ = 0;
   bool last_commit_ok_ = true;
   std::thread flusher_;
 };

@@ -1,6 +1,8 @@
 #include "aggregator/http_api.h"
 
 #include <httplib.h>
+
+#include <sstream>
 #include <prometheus/text_serializer.h>
 
 #include "common/log.h"
@@ -78,8 +80,17 @@ HttpApi::HttpApi(Aggregator* aggregator, std::shared_ptr<prometheus::Registry> r
     q.job_id = req.get_param_value("job");
     if (req.has_param("key")) q.key = req.get_param_value("key");
     if (!IntParam(req, res, "from", &q.from) || !IntParam(req, res, "to", &q.to)) return;
+    if (req.has_param("metrics")) {
+      std::stringstream list(req.get_param_value("metrics"));
+      for (std::string m; std::getline(list, m, ',');) {
+        if (!m.empty()) q.metrics.push_back(m);
+      }
+    }
     auto rows = agg_->QueryWindows(q);
-    if (!rows.ok()) return SendError(res, 404, rows.status().message());
+    if (!rows.ok()) {
+      const std::string& msg = rows.status().message();
+      return SendError(res, msg.rfind("unknown job", 0) == 0 ? 404 : 400, msg);
+    }
     SendJson(res, 200, {{"job", q.job_id}, {"windows", rows.value()}});
   });
   server_->Get("/api/v1/jobs", [this](const httplib::Request&, httplib::Response& res) {

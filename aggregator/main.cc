@@ -24,7 +24,9 @@ int main(int argc, char** argv) {
                              {"db", "edgeline.db", "SQLite database file"},
                              {"http", "127.0.0.1:8080", "HTTP listen address (HOST:PORT)"},
                              {"flush_interval_ms", "200", "how often window updates are committed"},
-                             {"max_batch_bytes", "16777216", "largest batch payload accepted"}},
+                             {"max_batch_bytes", "16777216", "largest batch payload accepted"},
+                             {"retention_s", "0",
+                              "delete windows that ended longer ago than this (0: keep all)"}},
                             MqttOptionDefs()),
                      DaemonOptionDefs()),
              "EDGELINE_AGGREGATOR");
@@ -39,6 +41,7 @@ int main(int argc, char** argv) {
   opts.mqtt.client_id = cfg.Get("client_id");
   auto flush = cfg.GetInt("flush_interval_ms");
   auto max_bytes = cfg.GetInt("max_batch_bytes");
+  auto retention = cfg.GetInt("retention_s");
   std::string host;
   int port = 0;
   LogLevel level;
@@ -47,6 +50,8 @@ int main(int argc, char** argv) {
   else if (flush.value() < 1) error = "flush_interval_ms must be >= 1";
   else if (!max_bytes.ok()) error = max_bytes.status().message();
   else if (max_bytes.value() < 1024) error = "max_batch_bytes must be >= 1024";
+  else if (!retention.ok()) error = retention.status().message();
+  else if (retention.value() < 0) error = "retention_s must be >= 0";
   else if (Status hp = ParseHostPort(cfg.Get("http"), &host, &port); !hp.ok()) error = "--http: " + hp.message();
   else if (!ParseLogLevel(cfg.Get("log_level"), &level)) error = "--log-level: unknown level";
   else if (!IsValidId(opts.topic_prefix)) error = "--topic-prefix must be one topic level";
@@ -60,6 +65,7 @@ int main(int argc, char** argv) {
   }
   opts.flush_interval_ms = flush.value();
   opts.limits.max_payload_bytes = static_cast<size_t>(max_bytes.value());
+  opts.retention_ms = retention.value() * 1000;
   SetLogLevel(level);
   SetLogTag("aggregator");
 

@@ -203,6 +203,8 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& path) {
   st = s->Prepare(s->db_, "DELETE FROM agent_status WHERE agent_id = ?1 AND job_id = ?2",
                   &s->delete_agent_);
   if (!st.ok()) return st;
+  st = s->Prepare(s->db_, "DELETE FROM windows WHERE window_end < ?1", &s->delete_old_windows_);
+  if (!st.ok()) return st;
   if (sqlite3_open_v2(path.c_str(), &s->reader_, SQLITE_OPEN_READONLY | SQLITE_OPEN_FULLMUTEX,
                       nullptr) != SQLITE_OK) {
     return Status::Error("cannot open database " + path + " for reading");
@@ -214,7 +216,7 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& path) {
 Store::~Store() {
   for (sqlite3_stmt* st :
        {upsert_window_, insert_key_, upsert_job_, upsert_agent_, delete_agent_, upsert_max_ts_,
-        upsert_mark_, prune_keys_}) {
+        upsert_mark_, prune_keys_, delete_old_windows_}) {
     sqlite3_finalize(st);
   }
   sqlite3_close(reader_);
@@ -356,6 +358,12 @@ Status Store::Commit(const CommitSet& set, int64_t now_ms) {
     if (sqlite3_step(st) != SQLITE_DONE) return fail(st);
     sqlite3_reset(st);
   }
+  if (set.delete_ended_before != 0) {
+    sqlite3_stmt* st = delete_old_windows_;
+    sqlite3_bind_int64(st, 1, set.delete_ended_before);
+    if (sqlite3_step(st) != SQLITE_DONE) return fail(st);
+    sqlite3_reset(st);
+  }
   for (const auto& [job, ts] : set.max_event_ts) {
     sqlite3_stmt* st = upsert_max_ts_;
     BindText(st, 1, job);
@@ -457,6 +465,14 @@ Result<nlohmann::json> Store::QueryWindows(const WindowQuery& q) {
       for (const auto& [name, qv] : wanted->second) {
         row[name] = sketch ? Num(sketch->Quantile(qv)) : nlohmann::json(nullptr);
       }
+    }
+    if (!q.metrics.empty()) {
+      nlohmann::json kept;
+      for (const char* id : {"window_start", "window_end", "key", "field"}) kept[id] = row[id];
+      for (const auto& m : q.metrics) {
+        if (row.contains(m)) kept[m] = row[m];
+      }
+      row = std::move(kept);
     }
     rows.push_back(std::move(row));
   }

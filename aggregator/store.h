@@ -64,9 +64,11 @@ struct CommitSet {
   // Applied-batch marks that moved: keys at or below a mark are deleted in the same
   // transaction.
   std::vector<std::pair<BatchStream, int64_t>> marks;
+  // Retention: windows that ended before this are deleted (0: none).
+  int64_t delete_ended_before = 0;
   bool empty() const {
     return windows.empty() && keys.empty() && jobs.empty() && agents.empty() &&
-           max_event_ts.empty() && marks.empty();
+           max_event_ts.empty() && marks.empty() && delete_ended_before == 0;
   }
 };
 
@@ -77,6 +79,9 @@ struct WindowQuery {
   std::optional<int64_t> to;    // window_start < to
   // Quantiles to compute per field from the stored sketch: name ("p99") -> q (0.99).
   std::map<std::string, std::map<std::string, double>> quantiles;
+  // When not empty, each row has only these metrics besides its identity
+  // (window_start, window_end, key, field).
+  std::vector<std::string> metrics;
 };
 
 class Store {
@@ -117,6 +122,7 @@ class Store {
   sqlite3_stmt* upsert_max_ts_ = nullptr;
   sqlite3_stmt* upsert_mark_ = nullptr;
   sqlite3_stmt* prune_keys_ = nullptr;
+  sqlite3_stmt* delete_old_windows_ = nullptr;
 };
 
 }  // namespace edgeline

@@ -6,19 +6,37 @@
 namespace edgeline {
 
 void Stats::Add(double x) {
+  if (shift_count_ < 0) {
+    // First value, or the first since a merge or load: shift by the current mean.
+    shift_ = count == 0 ? x : mean;
+    dsum_ = 0;
+    dsq_ = m2;
+    shift_count_ = count;
+  }
   ++count;
   sum += x;
   min = std::min(min, x);
   max = std::max(max, x);
-  double delta = x - mean;
-  mean += delta / static_cast<double>(count);
-  m2 += delta * (x - mean);
+  const double d = x - shift_;
+  dsum_ += d;
+  dsq_ += d * d;
+  // Over the values since the shift (n of them) plus the m2 carried in at the shift:
+  // mean = shift + dsum / count holds when the shift is the mean at shift_count_.
+  const double n = static_cast<double>(count - shift_count_);
+  const double before = static_cast<double>(shift_count_);
+  const double total = static_cast<double>(count);
+  mean = shift_ + dsum_ / total;
+  // m2 = m2_at_shift + sum (x - shift)^2 - (dsum)^2 / n, then Chan's correction for
+  // combining with the shift_count_ values whose mean was the shift.
+  m2 = dsq_ - dsum_ * dsum_ / n + (before > 0 ? (dsum_ / n) * (dsum_ / n) * before * n / total : 0);
 }
 
 void Stats::Merge(const Stats& o) {
   if (o.count == 0) return;
+  shift_count_ = -1;  // the next Add shifts by the merged mean
   if (count == 0) {
     *this = o;
+    shift_count_ = -1;
     return;
   }
   double n_a = static_cast<double>(count), n_b = static_cast<double>(o.count);

@@ -1,8 +1,9 @@
 // Mergeable window statistics (docs/architecture.md#windows).
 //
 // Stats holds count, sum, min, max, mean and M2 (sum of squared deviations from the
-// mean). Two Stats merge with Chan et al.'s parallel formula, so merging is associative
-// and commutative up to floating-point rounding: batches may arrive in any order.
+// mean). Values are added with the shifted-data method and two Stats merge with Chan et
+// al.'s parallel formula, so merging is associative and commutative up to floating-point
+// rounding: batches may arrive in any order.
 #pragma once
 
 #include <cstdint>
@@ -28,6 +29,16 @@ struct Stats {
   void Merge(const Stats& o);
   // Sample standard deviation (n - 1); NaN when count < 2.
   double SampleStddev() const;
+
+ private:
+  // Add() accumulates deviations from a shift (the first value, or the mean after a
+  // merge or a load): x - shift is exact for x near the shift, so mean and m2 stay
+  // accurate even for large offsets (1e9 + small noise), where a running mean would
+  // accumulate rounding. Not persisted: mean and m2 are the state.
+  double shift_ = 0;
+  double dsum_ = 0;  // sum of (x - shift) since the shift was set
+  double dsq_ = 0;   // sum of (x - shift)^2, plus m2 as of the shift
+  int64_t shift_count_ = -1;  // count when the shift was set; -1: not set (loaded rows)
 };
 
 // Everything a window row keeps for one field. Merging is associative and commutative:

@@ -111,6 +111,20 @@ void WindowStore::TakeDirty(std::vector<WindowRow>* rows,
   dirty_jobs_.clear();
 }
 
+size_t WindowStore::DropEndedBefore(int64_t cutoff_ms) {
+  size_t n = 0;
+  for (auto it = windows_.begin(); it != windows_.end();) {
+    if (it->second.end < cutoff_ms) {
+      dirty_.erase(it->first);
+      it = windows_.erase(it);
+      ++n;
+    } else {
+      ++it;
+    }
+  }
+  return n;
+}
+
 void WindowStore::MarkDirty(const std::vector<WindowRow>& rows) {
   for (const auto& r : rows) dirty_.insert(r.key);
   for (const auto& [job, ts] : max_ts_) dirty_jobs_.insert(job);

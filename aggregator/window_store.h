@@ -43,6 +43,9 @@ class WindowStore {
   // Puts rows back in the dirty set (their commit failed).
   void MarkDirty(const std::vector<WindowRow>& rows);
 
+  // Forgets windows that ended before `cutoff_ms` (retention). Returns how many.
+  size_t DropEndedBefore(int64_t cutoff_ms);
+
   size_t size() const { return windows_.size(); }
 
  private:

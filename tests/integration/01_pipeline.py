@@ -64,6 +64,12 @@ def test():
         assert table.splitlines()[0].split() == ["WINDOW_START", "KEY", "FIELD", "COUNT", "MEAN",
                                                  "MIN", "MAX", "STDDEV"], table
         assert table.endswith("(3 windows)\n"), table
+        some = s.get("/api/v1/windows?job=coldroom&metrics=count,mean")["windows"]
+        assert [sorted(w) for w in some] == [["count", "field", "key", "mean", "window_end",
+                                             "window_start"]] * 3, some
+        status, body = s.get_status("/api/v1/windows?job=coldroom&metrics=count,p42")
+        assert status == 400 and body == {
+            "error": 'parameter metrics: "p42" is not a metric of job "coldroom"'}, body
         status, body = s.get_status("/api/v1/windows?job=nosuchjob")
         assert status == 404 and body == {"error": 'unknown job "nosuchjob"'}, (status, body)
         status, body = s.get_status("/api/v1/windows")

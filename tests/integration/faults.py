@@ -67,11 +67,17 @@ class Scenario:
         return os.path.join(self.s.root, "data", agent, "sensor.csv")
 
     def start(self):
+        """Starts everything and returns once every agent runs the job: faults start
+        after the job has reached the agents (a broker restarted without persistence
+        forgets retained job specs, as a broker that lost its disk would)."""
         self.s.start_broker()
         self.s.start_aggregator()
         for a in self.agents:
             self.start_agent(a)
         self.s.cli("job", "submit", self.spec_file)
+        wait_until(lambda: all((st or {}).get("state") == "running"
+                               for st in self.statuses().values()), 60,
+                   what="every agent running the job")
 
     def start_agent(self, agent):
         self.s.start_agent(agent, "site=faults", extra=self.agent_flags)

@@ -208,3 +208,23 @@ TEST_CASE("a moved mark prunes the applied keys at or below it in the same commi
   REQUIRE(s.value()->LoadMarks([&](const BatchStream&, int64_t m) { mark = m; }).ok());
   CHECK(mark == 2);
 }
+
+TEST_CASE("retention deletes the windows that ended before the cutoff") {
+  std::string path = TempDb("retention");
+  auto s = Store::Open(path);
+  REQUIRE(s.ok());
+  CommitSet a;
+  a.windows = {Row("a", 0, {1}), Row("a", 60000, {2}), Row("a", 120000, {3})};
+  REQUIRE(s.value()->Commit(a, 1).ok());
+  CommitSet b;
+  b.delete_ended_before = 120001;  // ends 60000 and 120000 go
+  REQUIRE(s.value()->Commit(b, 2).ok());
+  WindowQuery q;
+  q.job_id = "gh";
+  auto rows = s.value()->QueryWindows(q);
+  REQUIRE(rows->size() == 1);
+  CHECK((*rows)[0]["window_start"] == 120000);
+  q.metrics = {"count"};
+  rows = s.value()->QueryWindows(q);
+  CHECK((*rows)[0].size() == 5);  // identity + count
+}

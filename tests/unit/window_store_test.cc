@@ -154,3 +154,15 @@ TEST_CASE("any order of batches gives the same rows, first/last and quantiles in
     CHECK(std::abs(fwd.state.sketch->Quantile(q) - exact) <= 0.01 * exact);
   }
 }
+
+TEST_CASE("retention forgets windows that ended before the cutoff, dirty ones too") {
+  JobSpec spec = Spec(R"({"window": {"type": "tumbling", "size": "1s"},
+                          "metrics": {"v": ["count"]}})");
+  WindowStore ws;
+  ws.Apply(Make(spec, {{500, 1}, {1500, 1}, {2500, 1}}), spec);
+  CHECK(ws.DropEndedBefore(2001) == 2);  // [0,1000) and [1000,2000)
+  CHECK(ws.size() == 1);
+  auto rows = Rows(ws);
+  CHECK(rows.size() == 1);
+  CHECK(rows.count(2000) == 1);
+}

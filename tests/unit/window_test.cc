@@ -9,14 +9,16 @@
 using namespace edgeline;
 
 namespace {
-// Independent two-pass computation.
+// Independent two-pass computation in extended precision (long double), so that it is
+// the more accurate side of the comparison even for sums near 1e16.
 void TwoPass(const std::vector<double>& xs, double* mean, double* sd) {
-  double s = 0;
+  long double s = 0;
   for (double x : xs) s += x;
-  *mean = s / xs.size();
-  double ss = 0;
-  for (double x : xs) ss += (x - *mean) * (x - *mean);
-  *sd = std::sqrt(ss / (xs.size() - 1));
+  long double m = s / xs.size();
+  long double ss = 0;
+  for (double x : xs) ss += (x - m) * (x - m);
+  *mean = static_cast<double>(m);
+  *sd = static_cast<double>(std::sqrt(ss / (xs.size() - 1)));
 }
 }  // namespace
 
@@ -72,4 +74,51 @@ TEST_CASE("merging partial Stats in any order equals one pass, against a two-pas
   CHECK(copy.count == all.count);
   empty.Merge(all);
   CHECK(empty.mean == all.mean);
+}
+
+TEST_CASE("ten million values with a large offset: Chan merge matches a two-pass computation") {
+  std::mt19937_64 rng(1);
+  std::uniform_real_distribution<double> dist(-1.0, 1.0);
+  const double offset = 1e9;  // naive sum-of-squares would lose every digit here
+  std::vector<double> xs(10'000'000);
+  for (auto& x : xs) x = offset + dist(rng);
+  std::vector<Stats> parts(64);
+  for (size_t i = 0; i < xs.size(); ++i) parts[i % parts.size()].Add(xs[i]);
+  Stats merged;
+  for (const auto& p : parts) merged.Merge(p);
+  double mean, sd;
+  TwoPass(xs, &mean, &sd);
+  CHECK(merged.count == 10'000'000);
+  CHECK(std::abs(merged.mean - mean) <= 1e-9 * std::abs(mean));
+  CHECK(std::abs(merged.SampleStddev() - sd) <= 1e-9 * sd);
+}
+
+TEST_CASE("adding values after a merge or after loading the stored fields stays accurate") {
+  std::mt19937_64 rng(3);
+  std::normal_distribution<double> dist(5e8, 2.0);
+  std::vector<double> xs(200000);
+  for (auto& x : xs) x = dist(rng);
+  Stats first;
+  for (size_t i = 0; i < xs.size() / 2; ++i) first.Add(xs[i]);
+  // What SQLite gives back: only the public fields.
+  Stats loaded;
+  loaded.count = first.count;
+  loaded.sum = first.sum;
+  loaded.min = first.min;
+  loaded.max = first.max;
+  loaded.mean = first.mean;
+  loaded.m2 = first.m2;
+  Stats merged;
+  merged.Merge(first);
+  for (size_t i = xs.size() / 2; i < xs.size(); ++i) {
+    loaded.Add(xs[i]);
+    merged.Add(xs[i]);
+  }
+  double mean, sd;
+  TwoPass(xs, &mean, &sd);
+  for (const Stats* s : {&loaded, &merged}) {
+    CHECK(s->count == 200000);
+    CHECK(std::abs(s->mean - mean) <= 1e-12 * std::abs(mean));
+    CHECK(std::abs(s->SampleStddev() - sd) <= 1e-9 * sd);
+  }
 }
