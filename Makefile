@@ -7,7 +7,7 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_FLAGS ?=
 
 .PHONY: all deps configure build test test-unit test-integration test-asan test-asan-unit \
-	test-tsan fuzz demo bench clean format
+	test-tsan fuzz demo bench clean format deb cross-arm64
 
 all: build
 
@@ -51,6 +51,21 @@ fuzz:
 # KEEP=1 leaves the demo stack running and prints its URLs.
 demo: build
 	@BUILD=$(BUILD) KEEP=$(KEEP) scripts/demo.sh
+
+# The edgeline-agent Debian package for this machine's architecture: an agent-only
+# Release build in $(DEB_BUILD), then CPack (packaging/cpack.cmake).
+DEB_BUILD ?= build-deb
+deb: deps
+	@cmake -S . -B $(DEB_BUILD) -DCMAKE_BUILD_TYPE=Release -DEDGELINE_BUILD_AGGREGATOR=OFF \
+	  -DEDGELINE_BUILD_CLI=OFF -DEDGELINE_BUILD_TESTS=OFF >/dev/null
+	@MAKEFLAGS= MAKELEVEL= cmake --build $(DEB_BUILD) -j$(JOBS) -- --no-print-directory
+	cd $(DEB_BUILD) && cpack -G DEB
+
+# arm64: cross-compile the agent (crossbuild-essential-arm64, :arm64 libraries), run its
+# unit tests under qemu-aarch64 on a Raspberry Pi 4's CPU (NEON), and build the arm64
+# .deb in build-arm64/. Installs what it needs with apt; slow; not part of `make test`.
+cross-arm64:
+	@JOBS=$(JOBS) scripts/cross-arm64.sh
 
 clean:
 	rm -rf $(BUILD)

@@ -1,4 +1,5 @@
 #include "agent/agent.h"
+#include "agent/metrics.h"
 
 #include <chrono>
 #include <condition_variable>
@@ -80,6 +81,7 @@ Status Agent::Start() {
   PublisherOptions po = opts_.publisher;
   po.agent_id = opts_.agent_id;
   publisher_ = std::make_unique<Publisher>(po, topics_, mqtt_.get(), spool_.get());
+  agent_metrics::Attach(spool_.get(), mqtt_.get());
   SpoolStats ss = spool_->Stats();
   LOG_INFO("agent " << opts_.agent_id << " epoch " << state_->epoch() << ", state dir "
                     << opts_.state_dir << ", broker " << mo.uri << ", spool " << ss.batches
@@ -160,6 +162,7 @@ void Agent::OnConnect() {
 
 void Agent::Stop() {
   if (!mqtt_) return;
+  agent_metrics::Detach();
   {
     std::lock_guard<std::mutex> lock(jobs_mu_);
     for (auto& [id, job] : jobs_) Cancel(job.get());
@@ -367,6 +370,7 @@ void Agent::RunJob(RunningJob* job) {
     LOG_INFO("job " << spec.job_id << " v" << spec.version << " resumes at its checkpoint (seq "
                     << cp->value("seq", int64_t{0}) << ")");
   }
+  agent_metrics::OnCursors(spec.job_id, source.Checkpoint(pipeline.position()), false);
   PublishStatus(spec.job_id, spec.version, "running", pipeline.Snapshot().ToJson(), "");
   int64_t last_status_ms = NowMs();
   Status s;
@@ -407,7 +411,7 @@ void Agent::RunJob(RunningJob* job) {
 Status Agent::SealBatch(RunningJob* job, std::vector<Record>&& records,
                         const std::function<nlohmann::json(int64_t seq)>& checkpoint) {
   const JobSpec& spec = job->spec;
-  Batch batch = MakeBatch(spec.fields, spec.ts_field, records);
+  Batch batch = MakeBatch(spec.OutputFields(), spec.ts_field, spec.OutputRecords(std::move(records)));
   auto seq = state_->NextSeq(spec.job_id);
   if (!seq.ok()) return seq.status();
   BatchHeader& h = batch.header;
@@ -432,6 +436,7 @@ Status Agent::SealBatch(RunningJob* job, std::vector<Record>&& records,
   s = state_->SaveCheckpoint(spec.job_id, cp, opts_.spool.fsync == FsyncPolicy::kAlways);
   if (!s.ok()) return s;
   spool_->MarkReady(spec.job_id, h.seq);
+  agent_metrics::OnCursors(spec.job_id, cp.value("files", nlohmann::json()), true);
   publisher_->Notify();
   return Status::Ok();
 }
@@ -482,6 +487,7 @@ void Agent::PublishStatus(const std::string& job_id, int64_t version, const std:
                       {"counters", counters},       {"updated_ms", NowMs()}};
   if (!error.empty()) j["error"] = error;
   j["spool"] = SpoolJson(job_id);
+  agent_metrics::OnJobStatus(job_id, version, counters);
   {
     std::lock_guard<std::mutex> lock(status_mu_);
     last_status_[job_id] = j;

@@ -128,6 +128,75 @@ std::optional<int64_t> CastTimestamp(const RawCell& cell, TimestampFormat format
   return static_cast<int64_t>(ms);
 }
 
+std::string ValueText(const Value& v) {
+  switch (v.index()) {
+    case 1: {
+      char buf[64];
+      auto res = std::to_chars(buf, buf + sizeof(buf), std::get<double>(v));
+      return std::string(buf, res.ptr);
+    }
+    case 2: return std::to_string(std::get<int64_t>(v));
+    case 3: return std::get<std::string>(v);
+    case 4: return std::get<bool>(v) ? "true" : "false";
+    default: return "";
+  }
+}
+
+bool RecastValue(const Value& in, FieldType to, Value* out) {
+  if (IsNull(in)) {
+    *out = std::monostate{};
+    return true;
+  }
+  if (to == FieldType::kString) {
+    *out = ValueText(in);
+    return true;
+  }
+  if (const auto* s = std::get_if<std::string>(&in)) {
+    if (s->empty()) {
+      *out = std::monostate{};
+      return true;
+    }
+    RawCell cell;
+    cell.kind = RawCell::kText;
+    cell.text = *s;
+    return CastValue(cell, to, out);
+  }
+  // A number or a bool, seen as a number.
+  const bool is_int = std::holds_alternative<int64_t>(in);
+  const bool is_bool = std::holds_alternative<bool>(in);
+  const double d = is_bool ? (std::get<bool>(in) ? 1.0 : 0.0) : AsDouble(in);
+  switch (to) {
+    case FieldType::kFloat:
+      *out = d;
+      return true;
+    case FieldType::kInt:
+      if (is_int) {
+        *out = in;
+      } else if (is_bool) {
+        *out = static_cast<int64_t>(d);
+      } else {
+        // Whole values within int64 only (2^63 itself is out of range).
+        if (d != std::floor(d) || !(d >= -9223372036854775808.0 && d < 9223372036854775808.0)) {
+          return false;
+        }
+        *out = static_cast<int64_t>(d);
+      }
+      return true;
+    case FieldType::kBool:
+      if (is_bool) {
+        *out = in;
+        return true;
+      }
+      if (is_int ? std::get<int64_t>(in) == 0 : d == 0) *out = false;
+      else if (is_int ? std::get<int64_t>(in) == 1 : d == 1) *out = true;
+      else return false;
+      return true;
+    case FieldType::kString:
+      break;
+  }
+  return false;
+}
+
 const char* CastRecord(const JobSpec& spec, const std::vector<RawCell>& cells, Record* out) {
   size_t base = 0;
   out->ts_ms = 0;

@@ -25,4 +25,18 @@ std::optional<int64_t> CastTimestamp(const RawCell& cell, TimestampFormat format
 // or "missing_required" for a null required field).
 const char* CastRecord(const JobSpec& spec, const std::vector<RawCell>& cells, Record* out);
 
+// The `cast` clean op: converts an already typed value to `to`. Returns false when it
+// can't (the op's on_error decides: reject or null). Null stays null; so does "" cast
+// to float, int or bool. docs/job-spec.md#cast has the table:
+//   float -> int: only whole values within int64; -> bool: 0 or 1; -> string: ValueText.
+//   int -> float: nearest double; -> bool: 0 or 1; -> string: decimal.
+//   string -> float, int, bool: the schema cast rules for text (no "nan", no "3.0" as
+//   int, true/false/1/0 in any case).
+//   bool -> float 1.0/0.0, int 1/0, string "true"/"false".
+bool RecastValue(const Value& in, FieldType to, Value* out);
+
+// The text of a value: a string as it is, an int in decimal, a float as its shortest
+// round-trip text (21.5, 100, 1e+20), a bool as true/false, null as "".
+std::string ValueText(const Value& v);
+
 }  // namespace edgeline

@@ -1,43 +1,50 @@
 #include "agent/cleaner.h"
 
-#include <cstdio>
+#include "agent/cast.h"
+#include "agent/clean_filter.h"
 
 namespace edgeline {
 
-double ConvertUnit(double v, const std::string& from, const std::string& to) {
-  if (from == to) return v;
-  double c = from == "degC" ? v : from == "degF" ? (v - 32) * 5 / 9 : v - 273.15;
-  if (to == "degC") return c;
-  if (to == "degF") return c * 9 / 5 + 32;
-  return c + 273.15;
-}
-
-Cleaner::Cleaner(const JobSpec& spec) : spec_(spec), dedup_(spec.clean.size()) {}
-
-namespace {
-void AppendKeyPart(const Value& v, std::string* key) {
-  // A type tag keeps "1" (string) and 1 (number) apart; '\x1f' separates parts.
-  char buf[32];
-  switch (v.index()) {
-    case 0: *key += "n"; break;
-    case 1: std::snprintf(buf, sizeof(buf), "d%.17g", std::get<double>(v)); *key += buf; break;
-    case 2: *key += "i" + std::to_string(std::get<int64_t>(v)); break;
-    case 3: *key += "s" + std::get<std::string>(v); break;
-    case 4: *key += std::get<bool>(v) ? "bt" : "bf"; break;
-  }
-  *key += '\x1f';
-}
-}  // namespace
-
-bool Cleaner::IsDuplicate(const CleanOp& op, DedupState* st, const Record& r) {
-  std::string key;
-  for (int idx : op.fields) {
-    if (idx < 0) {
-      key += "t" + std::to_string(r.ts_ms) + '\x1f';
-    } else {
-      AppendKeyPart(r.values[idx], &key);
+Cleaner::Cleaner(const JobSpec& spec)
+    : spec_(spec),
+      dedup_(spec.clean.size()),
+      fill_(spec.clean.size()),
+      outlier_(spec.clean.size()),
+      redact_(spec.clean.size()) {
+  // The type of each field as the ops before op i leave it.
+  std::vector<FieldType> types;
+  for (const auto& f : spec.fields) types.push_back(f.type);
+  for (size_t i = 0; i < spec.clean.size(); ++i) {
+    const CleanOp& op = spec.clean[i];
+    switch (op.kind) {
+      case CleanOp::kFill: {
+        std::vector<FieldType> ft;
+        for (int idx : op.fields) ft.push_back(types[idx]);
+        fill_[i] = std::make_unique<FillOp>(op, ft);
+        break;
+      }
+      case CleanOp::kOutlier:
+        outlier_[i] = std::make_unique<OutlierOp>(op);
+        break;
+      case CleanOp::kRedact:
+        redact_[i] = std::make_unique<RedactOp>(op, "/clean/" + std::to_string(i), &status_);
+        if (op.action == CleanOp::kHash) {
+          for (int idx : op.fields) types[idx] = FieldType::kString;
+        }
+        break;
+      case CleanOp::kCast:
+        types[op.field] = op.to_type;
+        break;
+      default:
+        break;
     }
   }
+}
+
+Cleaner::~Cleaner() = default;
+
+bool Cleaner::IsDuplicate(const CleanOp& op, DedupState* st, const Record& r) {
+  std::string key = RecordKey(r, op.fields);
   // Evict keys that no record at or after max_ts - horizon can match any more. Records
   // may arrive out of order, so an evicted key could have matched a much older record;
   // that is the documented bound of the horizon.
@@ -57,31 +64,122 @@ bool Cleaner::IsDuplicate(const CleanOp& op, DedupState* st, const Record& r) {
   return false;
 }
 
-const char* Cleaner::Apply(Record* r) {
-  for (size_t i = 0; i < spec_.clean.size(); ++i) {
-    const CleanOp& op = spec_.clean[i];
-    switch (op.kind) {
-      case CleanOp::kDropNull:
-        for (int idx : op.fields) {
-          if (IsNull(r->values[idx])) return "drop_null";
-        }
-        break;
-      case CleanOp::kRange: {
-        const Value& v = r->values[op.field];
-        if (IsNull(v)) break;
-        double d = AsDouble(v);
-        if ((op.min && d < *op.min) || (op.max && d > *op.max)) return "range";
-        break;
+const char* Cleaner::ApplyOp(size_t i, Record* r, CleanTally* t) {
+  const CleanOp& op = spec_.clean[i];
+  switch (op.kind) {
+    case CleanOp::kDropNull:
+      for (int idx : op.fields) {
+        if (IsNull(r->values[idx])) return "drop_null";
       }
-      case CleanOp::kConvert: {
-        Value& v = r->values[op.field];
-        if (!IsNull(v)) v = ConvertUnit(AsDouble(v), op.from_unit, op.to_unit);
-        break;
+      return nullptr;
+    case CleanOp::kRange: {
+      Value& v = r->values[op.field];
+      if (IsNull(v)) return nullptr;
+      const double d = AsDouble(v);
+      const bool low = op.min && d < *op.min;
+      const bool high = op.max && d > *op.max;
+      if (!low && !high) return nullptr;
+      if (op.action != CleanOp::kClamp) return "range";
+      const double bound = low ? *op.min : *op.max;
+      if (std::holds_alternative<int64_t>(v)) {
+        v = static_cast<int64_t>(bound);
+      } else {
+        v = bound;
       }
-      case CleanOp::kDedup:
-        if (IsDuplicate(op, &dedup_[i], *r)) return "dedup";
-        break;
+      t->Repair("range_clamped");
+      return nullptr;
     }
+    case CleanOp::kConvert: {
+      Value& v = r->values[op.field];
+      if (IsNull(v)) return nullptr;
+      v = op.to_unit.empty() ? AsDouble(v) * op.scale + op.offset
+                             : ConvertUnit(AsDouble(v), op.from_unit, op.to_unit);
+      return nullptr;
+    }
+    case CleanOp::kDedup:
+      return IsDuplicate(op, &dedup_[i], *r) ? "dedup" : nullptr;
+    case CleanOp::kCast: {
+      Value& v = r->values[op.field];
+      Value cast;
+      if (RecastValue(v, op.to_type, &cast)) {
+        v = std::move(cast);
+        return nullptr;
+      }
+      if (!op.null_on_error) return "cast";
+      v = std::monostate{};
+      t->Repair("cast_nulled");
+      return nullptr;
+    }
+    case CleanOp::kFill:
+      if (op.method == CleanOp::kLinear) return nullptr;  // Run handles it
+      return fill_[i]->Apply(r, t);
+    case CleanOp::kOutlier:
+      return outlier_[i]->Apply(r, t);
+    case CleanOp::kRedact:
+      redact_[i]->Apply(r);
+      return nullptr;
+    case CleanOp::kFilter:
+      return EvalCond(op.where, *r) ? nullptr : "filter";
+    case CleanOp::kRound: {
+      Value& v = r->values[op.field];
+      if (std::holds_alternative<double>(v)) v = RoundHalfAway(std::get<double>(v), op.digits);
+      return nullptr;
+    }
+    case CleanOp::kRename:
+    case CleanOp::kSelect:
+    case CleanOp::kDrop:
+      return nullptr;  // resolved when the spec was parsed
+  }
+  return nullptr;
+}
+
+void Cleaner::Run(size_t from, Record r, std::vector<Record>* out, CleanTally* t) {
+  for (size_t i = from; i < spec_.clean.size(); ++i) {
+    if (IsLinearFill(i)) {
+      std::vector<Record> next;
+      fill_[i]->Push(std::move(r), &next, t);
+      for (Record& n : next) Run(i + 1, std::move(n), out, t);
+      return;
+    }
+    if (const char* reason = ApplyOp(i, &r, t)) {
+      t->Drop(reason);
+      return;
+    }
+  }
+  out->push_back(std::move(r));
+}
+
+int64_t Cleaner::Push(Record r, std::vector<Record>* out, ReasonCounts* drops,
+                      ReasonCounts* repairs) {
+  CleanTally t{drops, repairs};
+  Run(0, std::move(r), out, &t);
+  return t.dropped;
+}
+
+int64_t Cleaner::Drain(std::vector<Record>* out, ReasonCounts* drops, ReasonCounts* repairs) {
+  CleanTally t{drops, repairs};
+  // In op order, so records one fill releases and a later one holds are released too.
+  for (size_t i = 0; i < spec_.clean.size(); ++i) {
+    if (!IsLinearFill(i)) continue;
+    std::vector<Record> next;
+    fill_[i]->Drain(&next, &t);
+    for (Record& n : next) Run(i + 1, std::move(n), out, &t);
+  }
+  return t.dropped;
+}
+
+size_t Cleaner::held() const {
+  size_t n = 0;
+  for (const auto& f : fill_) {
+    if (f) n += f->held();
+  }
+  return n;
+}
+
+const char* Cleaner::Apply(Record* r, ReasonCounts* repairs) {
+  CleanTally t{nullptr, repairs};
+  for (size_t i = 0; i < spec_.clean.size(); ++i) {
+    if (const char* reason = ApplyOp(i, r, &t)) return reason;
   }
   return nullptr;
 }

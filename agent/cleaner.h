@@ -1,27 +1,60 @@
-// The clean ops of a job (docs/job-spec.md#clean), applied in the spec's order.
+// The clean ops of a job (docs/job-spec.md#clean-ops), applied in the spec's order.
+// Each op family has its own file: agent/clean_convert (convert, round), clean_fill,
+// clean_outlier, clean_redact, clean_filter; cast is in agent/cast; drop_null, range and
+// dedup are here. rename, select and drop have no run-time effect: ParseJobSpec folds
+// them into JobSpec::out_names and JobSpec::emitted.
 //
-// Not thread-safe: one Cleaner per running job. dedup keeps state: the keys of kept
-// records within the op's horizon, evicted as event time advances, so memory is bounded
-// by the number of distinct keys per horizon.
+// Not thread-safe: one Cleaner per running job. State: dedup keeps the keys of passed
+// records within its horizon; fill (previous, linear) and outlier keep per-key state for
+// at most max_keys keys (least recently used evicted); a linear fill holds records back
+// (at most max_gap per key) until the value after their gap arrives.
 #pragma once
 
+#include <cstdint>
 #include <deque>
+#include <memory>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
+#include "agent/clean_convert.h"
+#include "agent/clean_fill.h"
+#include "agent/clean_keys.h"
+#include "agent/clean_outlier.h"
+#include "agent/clean_redact.h"
 #include "common/job_spec.h"
 #include "common/record.h"
+#include "common/status.h"
 
 namespace edgeline {
 
 class Cleaner {
  public:
+  // `spec` must outlive the cleaner.
   explicit Cleaner(const JobSpec& spec);
+  ~Cleaner();
 
-  // Applies every op to *r (convert modifies it). Returns nullptr when the record is
-  // kept, else the drop reason ("drop_null", "range", "dedup").
-  const char* Apply(Record* r);
+  // Not ok when the job can't run: a redact "hash" op's key variable is unset. The
+  // pipeline fails the job with this error before processing anything.
+  const Status& status() const { return status_; }
+
+  // The general form. Runs r through the ops and appends to *out the records that come
+  // out the other end, in order: r itself when kept, and with a linear fill possibly
+  // records held earlier (r may be held instead). Records dropped are counted into
+  // *drops by reason, repaired values into *repairs by reason (either may be null).
+  // Returns the number of records dropped.
+  int64_t Push(Record r, std::vector<Record>* out, ReasonCounts* drops, ReasonCounts* repairs);
+  // At the end of the input: releases every record a linear fill holds (open gaps stay
+  // unfilled) through the ops after it. Same outputs as Push.
+  int64_t Drain(std::vector<Record>* out, ReasonCounts* drops, ReasonCounts* repairs);
+  // Records held by linear fills.
+  size_t held() const;
+
+  // The single-record form: applies every op to *r in place. Returns nullptr when the
+  // record is kept, else its drop reason ("drop_null", "range", "dedup", "cast", "fill",
+  // "outlier", "filter"). Repairs are counted into *repairs when given. A linear fill
+  // needs Push: here it leaves the record as it is.
+  const char* Apply(Record* r, ReasonCounts* repairs = nullptr);
 
  private:
   struct DedupState {
@@ -30,12 +63,21 @@ class Cleaner {
     int64_t max_ts = INT64_MIN;
   };
   bool IsDuplicate(const CleanOp& op, DedupState* st, const Record& r);
+  // Applies op i (any but a linear fill) to *r; the drop reason or nullptr.
+  const char* ApplyOp(size_t i, Record* r, CleanTally* t);
+  // Runs r through ops [from, end).
+  void Run(size_t from, Record r, std::vector<Record>* out, CleanTally* t);
+  bool IsLinearFill(size_t i) const {
+    return spec_.clean[i].kind == CleanOp::kFill && spec_.clean[i].method == CleanOp::kLinear;
+  }
 
   const JobSpec& spec_;
-  std::vector<DedupState> dedup_;  // one per op (unused for other ops)
+  Status status_;
+  // Per op (null or empty for ops of other kinds).
+  std::vector<DedupState> dedup_;
+  std::vector<std::unique_ptr<FillOp>> fill_;
+  std::vector<std::unique_ptr<OutlierOp>> outlier_;
+  std::vector<std::unique_ptr<RedactOp>> redact_;
 };
-
-// Converts a temperature between "degC", "degF" and "K".
-double ConvertUnit(double v, const std::string& from, const std::string& to);
 
 }  // namespace edgeline

@@ -15,8 +15,10 @@
 namespace edgeline {
 
 nlohmann::json JobCounters::ToJson() const {
-  return {{"read", read},         {"kept", kept},       {"rejected", rejected},
-          {"dropped", dropped},   {"reasons", reasons}, {"batches", batches}};
+  nlohmann::json j = {{"read", read},       {"kept", kept},       {"rejected", rejected},
+                      {"dropped", dropped}, {"reasons", reasons}, {"batches", batches}};
+  if (!repaired.empty()) j["repairs"] = repaired;
+  return j;
 }
 
 JobCounters JobCounters::FromJson(const nlohmann::json& j) {
@@ -33,6 +35,11 @@ JobCounters JobCounters::FromJson(const nlohmann::json& j) {
   if (j.contains("reasons") && j["reasons"].is_object()) {
     for (const auto& [k, v] : j["reasons"].items()) {
       if (v.is_number_integer()) c.reasons[k] = v.get<int64_t>();
+    }
+  }
+  if (j.contains("repairs") && j["repairs"].is_object()) {
+    for (const auto& [k, v] : j["repairs"].items()) {
+      if (v.is_number_integer()) c.repaired[k] = v.get<int64_t>();
     }
   }
   return c;
@@ -54,19 +61,24 @@ Status JobPipeline::Process(const std::vector<RawCell>& cells) {
     return Status::Ok();
   }
   ++counters_.read;
-  if (const char* reason = cleaner_.Apply(&r)) {
-    ++counters_.dropped;
-    ++counters_.reasons[reason];
-    return Status::Ok();
+  counters_.dropped +=
+      cleaner_.Push(std::move(r), &cleaned_, &counters_.reasons, &counters_.repaired);
+  return KeepCleaned();
+}
+
+Status JobPipeline::KeepCleaned() {
+  Status s;
+  for (size_t i = 0; i < cleaned_.size() && s.ok(); ++i) {
+    ++counters_.kept;
+    if (pending_.empty()) pending_since_ms_ = NowMs();
+    pending_.push_back(std::move(cleaned_[i]));
+    if (pending_.size() >= spec_.batch_max_records ||
+        NowMs() - pending_since_ms_ >= spec_.batch_max_ms) {
+      s = Seal();
+    }
   }
-  ++counters_.kept;
-  if (pending_.empty()) pending_since_ms_ = NowMs();
-  pending_.push_back(std::move(r));
-  if (pending_.size() >= spec_.batch_max_records ||
-      NowMs() - pending_since_ms_ >= spec_.batch_max_ms) {
-    return Flush();
-  }
-  return Status::Ok();
+  cleaned_.clear();
+  return s;
 }
 
 void JobPipeline::Publish() {
@@ -80,11 +92,20 @@ JobCounters JobPipeline::Snapshot() const {
 }
 
 Status JobPipeline::FlushIfDue(int64_t now_ms) {
-  if (!pending_.empty() && now_ms - pending_since_ms_ >= spec_.batch_max_ms) return Flush();
+  if (!cleaner_.status().ok()) return cleaner_.status();
+  if (!pending_.empty() && now_ms - pending_since_ms_ >= spec_.batch_max_ms) return Seal();
   return Status::Ok();
 }
 
 Status JobPipeline::Flush() {
+  if (!cleaner_.status().ok()) return cleaner_.status();
+  counters_.dropped += cleaner_.Drain(&cleaned_, &counters_.reasons, &counters_.repaired);
+  Status s = KeepCleaned();
+  if (!s.ok()) return s;
+  return Seal();
+}
+
+Status JobPipeline::Seal() {
   if (!pending_.empty()) {
     std::vector<Record> batch;
     batch.swap(pending_);
@@ -202,6 +223,7 @@ Status JobPipeline::RunNdjson(std::istream& in) {
 
 Status JobPipeline::Run(std::istream& in, const std::string& name,
                         const std::vector<std::string>* csv_header, int64_t base_offset) {
+  if (!cleaner_.status().ok()) return cleaner_.status();
   position_ = base_offset;
   Status s = spec_.format == "csv" ? RunCsv(in, name, csv_header) : RunNdjson(in);
   if (s.ok() && in.bad()) s = Status::Error(name + ": read error");

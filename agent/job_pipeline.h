@@ -23,7 +23,8 @@
 
 namespace edgeline {
 
-// Counts by outcome and reason. read = kept + rejected + dropped.
+// Counts by outcome and reason. read = kept + rejected + dropped (+ the records a
+// fill "linear" op holds back until their gap closes or Flush).
 struct JobCounters {
   int64_t read = 0;
   int64_t kept = 0;
@@ -31,8 +32,10 @@ struct JobCounters {
   int64_t dropped = 0;   // removed by a clean op
   std::map<std::string, int64_t> reasons;
   int64_t batches = 0;   // batches handed to the sink
+  std::map<std::string, int64_t> repaired;  // values changed (kept) by a clean op, by reason
 
-  // {"read":..,"kept":..,"rejected":..,"dropped":..,"reasons":{..},"batches":..}
+  // {"read":..,"kept":..,"rejected":..,"dropped":..,"reasons":{..},"batches":..}, plus
+  // "repairs":{..} when there were any.
   nlohmann::json ToJson() const;
   // The inverse of ToJson; missing or malformed members count as zero.
   static JobCounters FromJson(const nlohmann::json& j);
@@ -55,7 +58,8 @@ class JobPipeline {
   // or cancellation; bad rows are counted, not errors.
   Status Run(std::istream& in, const std::string& name,
              const std::vector<std::string>* csv_header = nullptr, int64_t base_offset = 0);
-  // Hands any partial batch to the sink.
+  // At the end of the input: releases the records the clean ops hold back (fill
+  // linear), then hands any partial batch to the sink.
   Status Flush();
   // Flushes when the oldest pending record waited batch_max_ms.
   Status FlushIfDue(int64_t now_ms);
@@ -77,6 +81,10 @@ class JobPipeline {
   Status RunNdjson(std::istream& in);
   // Casts, cleans and batches one parsed row.
   Status Process(const std::vector<RawCell>& cells);
+  // Batches the records in cleaned_ (what the cleaner let through).
+  Status KeepCleaned();
+  // Hands any partial batch to the sink.
+  Status Seal();
   void Reject(const std::string& reason);
   void Publish();
 
@@ -84,6 +92,7 @@ class JobPipeline {
   BatchSink sink_;
   const std::atomic<bool>* cancel_;
   Cleaner cleaner_;
+  std::vector<Record> cleaned_;
   std::vector<Record> pending_;
   int64_t pending_since_ms_ = 0;
   JobCounters counters_;

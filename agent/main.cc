@@ -1,16 +1,23 @@
 // edgeline-agent: parses flags and config, wires the agent, runs until SIGTERM/SIGINT.
+// SIGHUP re-reads the configuration (log_level; common/reload.h). Under systemd
+// (Type=notify) it reports READY=1 and pings the watchdog (common/sd_notify.h).
 #include <csignal>
 #include <iostream>
 #include <thread>
 
 #include "agent/agent.h"
+#include "agent/metrics.h"
 #include "agent/run_command.h"
 #include "common/cli_util.h"
 #include "common/log.h"
+#include "common/reload.h"
+#include "common/sd_notify.h"
 
 namespace {
 volatile std::sig_atomic_t g_stop = 0;
+volatile std::sig_atomic_t g_reload = 0;
 void OnSignal(int) { g_stop = 1; }
+void OnHangup(int) { g_reload = 1; }
 
 const char kUsage[] =
     "usage: edgeline-agent [--config FILE] --broker URI --id ID [--labels k=v,...] "
@@ -25,25 +32,26 @@ int main(int argc, char** argv) {
   if (!args.empty() && args[0] == "run") {
     return RunCommand(std::vector<std::string>(args.begin() + 1, args.end()));
   }
-  Config cfg(Concat(Concat({{"config", "", "config file (name = value lines)"},
-                             {"id", "", "agent id, unique in the fleet ([A-Za-z0-9_.-], at most 64)"},
-                             {"labels", "", "labels as k=v,k2=v2; jobs select agents by label"},
-                             {"state_dir", "/var/lib/edgeline-agent",
-                              "directory for epoch, sequence numbers, job state, spool"},
-                             {"spool_max_bytes", "268435456",
-                              "spool cap; the oldest batches are dropped beyond it"},
-                             {"spool_max_age_s", "604800",
-                              "spooled batches older than this are dropped"},
-                             {"fsync", "always",
-                              "spool durability: always (per batch), interval, or never"},
-                             {"fsync_interval_ms", "1000", "with fsync = interval: sync period"},
-                             {"ack_timeout_ms", "30000",
-                              "re-send a batch the aggregator has not acknowledged by then"},
-                             {"backlog_rate", "50",
-                              "backlog batches sent per second after a reconnect (0: unlimited)"}},
-                            MqttOptionDefs()),
-                     DaemonOptionDefs()),
-             "EDGELINE_AGENT");
+  const std::vector<OptionDef> defs = Concat(
+      Concat(
+          {{"config", "", "config file (name = value lines)"},
+           {"id", "", "agent id, unique in the fleet ([A-Za-z0-9_.-], at most 64)"},
+           {"labels", "", "labels as k=v,k2=v2; jobs select agents by label"},
+           {"state_dir", "/var/lib/edgeline-agent",
+            "directory for epoch, sequence numbers, job state, spool"},
+           {"spool_max_bytes", "268435456", "spool cap; the oldest batches are dropped beyond it"},
+           {"spool_max_age_s", "604800", "spooled batches older than this are dropped"},
+           {"fsync", "always", "spool durability: always (per batch), interval, or never"},
+           {"fsync_interval_ms", "1000", "with fsync = interval: sync period"},
+           {"ack_timeout_ms", "30000",
+            "re-send a batch the aggregator has not acknowledged by then"},
+           {"backlog_rate", "50",
+            "backlog batches sent per second after a reconnect (0: unlimited)"},
+           {"metrics_listen", "",
+            "serve Prometheus metrics at http://HOST:PORT/metrics (empty: off)"}},
+          MqttOptionDefs()),
+      DaemonOptionDefs());
+  Config cfg(defs, "EDGELINE_AGENT");
   if (auto rc = ParseDaemonArgs(&cfg, args, "edgeline-agent", kUsage)) return *rc;
   AgentOptions opts;
   opts.agent_id = cfg.Get("id");
@@ -56,9 +64,12 @@ int main(int argc, char** argv) {
   auto ReadInt = [&](const char* name, int64_t min, int64_t* out) {
     if (!error.empty()) return;
     auto v = cfg.GetInt(name);
-    if (!v.ok()) error = v.status().message();
-    else if (v.value() < min) error = std::string(name) + " must be >= " + std::to_string(min);
-    else *out = v.value();
+    if (!v.ok())
+      error = v.status().message();
+    else if (v.value() < min)
+      error = std::string(name) + " must be >= " + std::to_string(min);
+    else
+      *out = v.value();
   };
   int64_t max_age_s = 0, backlog_rate = 0;
   ReadInt("spool_max_bytes", 4096, &opts.spool.max_bytes);
@@ -79,6 +90,8 @@ int main(int argc, char** argv) {
   Check(IsValidId(opts.topic_prefix), "--topic-prefix must be one topic level");
   Check(ParseFsyncPolicy(cfg.Get("fsync"), &opts.spool.fsync),
         "--fsync must be always, interval or never");
+  Status metrics_ok = ValidateMetricsListen(cfg.Get("metrics_listen"));
+  Check(metrics_ok.ok(), "--metrics-listen: " + metrics_ok.message());
   if (!error.empty()) {
     std::cerr << "edgeline-agent: " << error << "\n";
     return 2;
@@ -93,15 +106,40 @@ int main(int argc, char** argv) {
 
   std::signal(SIGTERM, OnSignal);
   std::signal(SIGINT, OnSignal);
+  std::signal(SIGHUP, OnHangup);
   std::signal(SIGPIPE, SIG_IGN);
+  SdNotifier systemd;
   try {
+    // Declared before the agent, so it is destroyed after it: the exposer's threads may
+    // read the agent's spool until Agent::Stop detaches it.
+    MetricsServer metrics;
     Agent agent(opts);
     Status s = agent.Start();
     if (!s.ok()) {
       std::cerr << "edgeline-agent: " << s.message() << "\n";
       return 1;
     }
-    while (!g_stop && !agent.fenced()) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    if (!cfg.Get("metrics_listen").empty()) {
+      s = metrics.Start(cfg.Get("metrics_listen"));
+      if (!s.ok()) {
+        std::cerr << "edgeline-agent: " << s.message() << "\n";
+        agent.Stop();
+        return 1;
+      }
+      LOG_INFO("metrics on http://" << cfg.Get("metrics_listen") << "/metrics");
+    }
+    systemd.Notify("READY=1");
+    while (!g_stop && !agent.fenced()) {
+      if (g_reload) {
+        g_reload = 0;
+        systemd.Notify("RELOADING=1");
+        ReloadConfig(defs, "EDGELINE_AGENT", args, cfg);
+        systemd.Notify("READY=1");
+      }
+      systemd.MaybePingWatchdog();
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    systemd.Notify("STOPPING=1");
     LOG_INFO("stopping");
     agent.Stop();
     if (agent.fenced()) {

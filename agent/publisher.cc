@@ -1,4 +1,5 @@
 #include "agent/publisher.h"
+#include "agent/metrics.h"
 
 #include <chrono>
 
@@ -46,6 +47,7 @@ bool Publisher::Send(const SpoolEntry& e, bool historical) {
     return false;
   }
   spool_->MarkSent(e.job_id, e.seq, NowMs());
+  agent_metrics::AddPublishedBytes(e.job_id, static_cast<int64_t>(payload->size()));
   return true;
 }
 

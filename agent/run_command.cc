@@ -15,8 +15,9 @@ nlohmann::ordered_json RecordJson(const JobSpec& spec, const Record& r) {
   nlohmann::ordered_json j;
   if (!spec.ts_field.empty()) j[spec.ts_field] = r.ts_ms;
   for (size_t i = 0; i < spec.fields.size(); ++i) {
+    if (i < spec.emitted.size() && !spec.emitted[i]) continue;  // select, drop, redact
     const Value& v = r.values[i];
-    auto& slot = j[spec.fields[i].name];
+    auto& slot = j[i < spec.out_names.size() ? spec.out_names[i] : spec.fields[i].name];
     switch (v.index()) {
       case 1: slot = std::get<double>(v); break;
       case 2: slot = std::get<int64_t>(v); break;

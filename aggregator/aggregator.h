@@ -28,7 +28,7 @@
 
 #include "aggregator/applied_set.h"
 #include "aggregator/store.h"
-#include "aggregator/window_store.h"
+#include "common/window_store.h"
 #include "common/batch_codec.h"
 #include "common/job_spec.h"
 #include "common/mqtt_client.h"

@@ -3,6 +3,7 @@
 #include <httplib.h>
 
 #include <sstream>
+#include <prometheus/gauge.h>
 #include <prometheus/text_serializer.h>
 
 #include "common/log.h"
@@ -69,7 +70,35 @@ HttpApi::HttpApi(Aggregator* aggregator, std::shared_ptr<prometheus::Registry> r
     nlohmann::json body = agg_->Health(&ok);
     SendJson(res, ok ? 200 : 503, body);
   });
-  server_->Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
+  // Metrics of the HTTP side (docs/metrics.md): build info, and the agents' states,
+  // counted at scrape time from the retained agent states the aggregator keeps.
+  prometheus::BuildGauge()
+      .Name("edgeline_aggregator_build_info")
+      .Help("Always 1; the version label is the aggregator's version")
+      .Register(*registry_)
+      .Add({{"version", EDGELINE_VERSION}})
+      .Set(1);
+  prometheus::Gauge* agents_online = &prometheus::BuildGauge()
+                                          .Name("edgeline_aggregator_agents_online")
+                                          .Help("Agents whose retained state is online")
+                                          .Register(*registry_)
+                                          .Add({});
+  prometheus::Gauge* agents_known = &prometheus::BuildGauge()
+                                         .Name("edgeline_aggregator_agents_known")
+                                         .Help("Agents with a retained state (online or offline)")
+                                         .Register(*registry_)
+                                         .Add({});
+  server_->Get("/metrics", [this, agents_online, agents_known](const httplib::Request&,
+                                                               httplib::Response& res) {
+    int64_t online = 0, known = 0;
+    for (const auto& a : agg_->Agents()) {
+      const nlohmann::json& st = a["state"];
+      if (!st.is_object()) continue;
+      ++known;
+      if (st.value("status", "") == "online") ++online;
+    }
+    agents_online->Set(static_cast<double>(online));
+    agents_known->Set(static_cast<double>(known));
     prometheus::TextSerializer serializer;
     res.set_content(serializer.Serialize(registry_->Collect()),
                     "text/plain; version=0.0.4; charset=utf-8");

@@ -1,5 +1,6 @@
 // edgeline-aggregator: parses flags and config, wires store, MQTT and HTTP, runs until
-// SIGTERM/SIGINT.
+// SIGTERM/SIGINT. SIGHUP re-reads the configuration (log_level; common/reload.h). Under
+// systemd (Type=notify) it reports READY=1 and pings the watchdog (common/sd_notify.h).
 #include <csignal>
 #include <iostream>
 #include <thread>
@@ -8,10 +9,14 @@
 #include "aggregator/http_api.h"
 #include "common/cli_util.h"
 #include "common/log.h"
+#include "common/reload.h"
+#include "common/sd_notify.h"
 
 namespace {
 volatile std::sig_atomic_t g_stop = 0;
+volatile std::sig_atomic_t g_reload = 0;
 void OnSignal(int) { g_stop = 1; }
+void OnHangup(int) { g_reload = 1; }
 const char kUsage[] =
     "usage: edgeline-aggregator [--config FILE] --broker URI --db PATH --http HOST:PORT "
     "[options]\n";
@@ -19,19 +24,19 @@ const char kUsage[] =
 
 int main(int argc, char** argv) {
   using namespace edgeline;
-  Config cfg(Concat(Concat({{"config", "", "config file (name = value lines)"},
-                             {"client_id", "edgeline-aggregator", "MQTT client id"},
-                             {"db", "edgeline.db", "SQLite database file"},
-                             {"http", "127.0.0.1:8080", "HTTP listen address (HOST:PORT)"},
-                             {"flush_interval_ms", "200", "how often window updates are committed"},
-                             {"max_batch_bytes", "16777216", "largest batch payload accepted"},
-                             {"retention_s", "0",
-                              "delete windows that ended longer ago than this (0: keep all)"}},
-                            MqttOptionDefs()),
-                     DaemonOptionDefs()),
-             "EDGELINE_AGGREGATOR");
-  if (auto rc = ParseDaemonArgs(&cfg, std::vector<std::string>(argv + 1, argv + argc),
-                                "edgeline-aggregator", kUsage)) {
+  const std::vector<OptionDef> defs = Concat(
+      Concat({{"config", "", "config file (name = value lines)"},
+              {"client_id", "edgeline-aggregator", "MQTT client id"},
+              {"db", "edgeline.db", "SQLite database file"},
+              {"http", "127.0.0.1:8080", "HTTP listen address (HOST:PORT)"},
+              {"flush_interval_ms", "200", "how often window updates are committed"},
+              {"max_batch_bytes", "16777216", "largest batch payload accepted"},
+              {"retention_s", "0", "delete windows that ended longer ago than this (0: keep all)"}},
+             MqttOptionDefs()),
+      DaemonOptionDefs());
+  Config cfg(defs, "EDGELINE_AGGREGATOR");
+  const std::vector<std::string> args(argv + 1, argv + argc);
+  if (auto rc = ParseDaemonArgs(&cfg, args, "edgeline-aggregator", kUsage)) {
     return *rc;
   }
   AggregatorOptions opts;
@@ -46,15 +51,24 @@ int main(int argc, char** argv) {
   int port = 0;
   LogLevel level;
   std::string error;
-  if (!flush.ok()) error = flush.status().message();
-  else if (flush.value() < 1) error = "flush_interval_ms must be >= 1";
-  else if (!max_bytes.ok()) error = max_bytes.status().message();
-  else if (max_bytes.value() < 1024) error = "max_batch_bytes must be >= 1024";
-  else if (!retention.ok()) error = retention.status().message();
-  else if (retention.value() < 0) error = "retention_s must be >= 0";
-  else if (Status hp = ParseHostPort(cfg.Get("http"), &host, &port); !hp.ok()) error = "--http: " + hp.message();
-  else if (!ParseLogLevel(cfg.Get("log_level"), &level)) error = "--log-level: unknown level";
-  else if (!IsValidId(opts.topic_prefix)) error = "--topic-prefix must be one topic level";
+  if (!flush.ok())
+    error = flush.status().message();
+  else if (flush.value() < 1)
+    error = "flush_interval_ms must be >= 1";
+  else if (!max_bytes.ok())
+    error = max_bytes.status().message();
+  else if (max_bytes.value() < 1024)
+    error = "max_batch_bytes must be >= 1024";
+  else if (!retention.ok())
+    error = retention.status().message();
+  else if (retention.value() < 0)
+    error = "retention_s must be >= 0";
+  else if (Status hp = ParseHostPort(cfg.Get("http"), &host, &port); !hp.ok())
+    error = "--http: " + hp.message();
+  else if (!ParseLogLevel(cfg.Get("log_level"), &level))
+    error = "--log-level: unknown level";
+  else if (!IsValidId(opts.topic_prefix))
+    error = "--topic-prefix must be one topic level";
   if (!error.empty()) {
     std::cerr << "edgeline-aggregator: " << error << "\n";
     return 2;
@@ -71,7 +85,9 @@ int main(int argc, char** argv) {
 
   std::signal(SIGTERM, OnSignal);
   std::signal(SIGINT, OnSignal);
+  std::signal(SIGHUP, OnHangup);
   std::signal(SIGPIPE, SIG_IGN);
+  SdNotifier systemd;
   try {
     auto registry = std::make_shared<prometheus::Registry>();
     Aggregator agg(opts, registry);
@@ -87,7 +103,18 @@ int main(int argc, char** argv) {
       agg.Stop();
       return 1;
     }
-    while (!g_stop) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    systemd.Notify("READY=1");
+    while (!g_stop) {
+      if (g_reload) {
+        g_reload = 0;
+        systemd.Notify("RELOADING=1");
+        ReloadConfig(defs, "EDGELINE_AGGREGATOR", args, cfg);
+        systemd.Notify("READY=1");
+      }
+      systemd.MaybePingWatchdog();
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    systemd.Notify("STOPPING=1");
     LOG_INFO("stopping");
     http.Stop();
     agg.Stop();

@@ -19,7 +19,7 @@
 #include <nlohmann/json.hpp>
 
 #include "aggregator/applied_set.h"
-#include "aggregator/window.h"
+#include "common/window.h"
 #include "common/status.h"
 
 struct sqlite3;
@@ -27,12 +27,6 @@ struct sqlite3_stmt;
 
 namespace edgeline {
 
-struct WindowRow {
-  WindowKey key;
-  int64_t end = 0;
-  WindowState state;
-  int64_t revision = 0;  // late records applied after the window became final
-};
 
 struct AppliedKey {
   std::string agent_id;

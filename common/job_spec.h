@@ -20,13 +20,53 @@ namespace edgeline {
 
 enum class TimestampFormat { kIso8601, kEpochS, kEpochMs, kEpochUs };
 
+// One clean op (docs/job-spec.md#clean-ops), resolved by BuildClean: field names are
+// schema field indices (the Record layout never changes; -1 is the timestamp where an op
+// allows it), defaults are filled in, and ops that only rename or remove fields (rename,
+// select, drop) have no run-time effect: they are folded into JobSpec::out_names and
+// JobSpec::emitted.
 struct CleanOp {
-  enum Kind { kDropNull, kRange, kConvert, kDedup } kind = kDropNull;
-  std::vector<int> fields;  // drop_null: fields; dedup: "by" fields (-1 = the timestamp)
-  int field = -1;           // range, convert: field index
+  enum Kind {
+    kDropNull, kRange, kConvert, kDedup, kCast, kFill, kOutlier,
+    kRename, kSelect, kDrop, kRedact, kFilter, kRound
+  } kind = kDropNull;
+  enum Method { kConstant, kPrevious, kLinear, kZScore, kMad, kHampel };
+  enum Action { kDropRecord, kNullValue, kClamp, kHash };
+
+  // A filter condition: a comparison, or all/any/not of conditions.
+  struct Cond {
+    enum Kind { kCmp, kAll, kAny, kNot } kind = kAll;  // an empty kAll is true
+    enum Cmp { kEq, kNe, kLt, kLe, kGt, kGe, kIn, kNotIn } cmp = kEq;
+    int field = -1;             // kCmp: field index, -1 = the timestamp (compared in epoch ms)
+    std::vector<Value> values;  // kCmp: the literal (kIn, kNotIn: the list); null = JSON null
+    std::vector<Cond> children; // kAll, kAny: any number; kNot: one
+  };
+
+  // drop_null, fill, redact: the fields; dedup: "by" (-1 = the timestamp); select, drop:
+  // the fields the op removes from the output.
+  std::vector<int> fields;
+  int field = -1;  // range, convert, cast, outlier, round
+  Action action = kDropRecord;  // range: drop|clamp; outlier: drop|null|clamp; redact: drop|hash
   std::optional<double> min, max;  // range
-  std::string from_unit, to_unit;  // convert
+  std::string from_unit, to_unit;  // convert by unit; to_unit "" means scale/offset
+  double scale = 1, offset = 0;    // convert: x * scale + offset
   int64_t horizon_ms = 0;          // dedup
+  FieldType to_type = FieldType::kFloat;  // cast
+  bool null_on_error = false;             // cast: on_error "null" (else "reject")
+  Method method = kConstant;  // fill: constant|previous|linear; outlier: zscore|mad|hampel
+  Value value;                // fill constant
+  bool drop_unfilled = false; // fill previous/linear: unfilled "drop" (else "keep")
+  int64_t max_gap = 10;       // fill linear: longest null run that is interpolated
+  std::vector<int> by;        // fill previous/linear, outlier: key fields (empty: one key)
+  int64_t max_keys = 1000;    // fill previous/linear, outlier: keys kept (LRU)
+  int64_t window = 20;        // outlier: values per key
+  int64_t min_samples = 5;    // outlier: earlier values needed before testing
+  double threshold = 3;       // outlier: k
+  std::string key_env;        // redact hash: environment variable holding the key
+  int64_t hash_length = 64;   // redact hash: hex digits kept
+  Cond where;                 // filter: records for which it is false are dropped
+  int digits = 0;             // round
+  std::vector<std::pair<int, std::string>> renames;  // rename: field -> new name
 };
 
 struct JobSpec {
@@ -49,6 +89,12 @@ struct JobSpec {
   std::vector<std::string> keys;
 
   std::vector<CleanOp> clean;
+  // Per schema field, after the clean ops: its output name (rename) and whether it is
+  // emitted (select, drop, redact "drop"). Empty when the spec has no clean ops: then
+  // every field is emitted under its schema name. Records keep every schema field;
+  // emitters skip the ones not emitted.
+  std::vector<std::string> out_names;
+  std::vector<bool> emitted;
 
   size_t batch_max_records = 5000;
   int64_t batch_max_ms = 1000;
@@ -76,6 +122,13 @@ struct JobSpec {
   std::string ExpandPath(const std::string& agent_id) const;
   // A stable hash of field names and types, carried in every batch header.
   std::string SchemaHash() const;
+  // The emitted fields in schema order, with their output names, the type the clean
+  // ops leave them with (cast, redact "hash") and their last unit (convert). Batch
+  // columns: MakeBatch(spec.OutputFields(), spec.ts_field, spec.OutputRecords(...)).
+  std::vector<FieldDef> OutputFields() const;
+  // The records with only the emitted values, matching OutputFields(). Returns them
+  // unchanged when every field is emitted.
+  std::vector<Record> OutputRecords(std::vector<Record> records) const;
 };
 
 // Parses and validates a job spec. On error the message names the offending field by

@@ -11,7 +11,10 @@ PKGS=(
   catch2 libsqlite3-dev sqlite3 libzstd-dev libhwy-dev libsystemd-dev
   libcpp-httplib-dev libbenchmark-dev
   prometheus
-  python3 curl
+  python3 python3-yaml curl
+  # systemd-analyze verify for the units (tests/integration/14_deploy_files.py); nothing
+  # is started.
+  systemd
 )
 
 missing=()

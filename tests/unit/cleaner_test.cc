@@ -110,3 +110,46 @@ TEST_CASE("ops run in order and the first drop wins") {
   CHECK(Apply(c, Rec(1, Value{}, 59.0)) == "kept");   // 15 C
   CHECK(Apply(c, Rec(1, Value{}, 60.0)) == "range");  // 15.56 C
 }
+
+TEST_CASE("Push appends what comes out and counts drops by reason") {
+  JobSpec s = TwoFieldSpec();
+  CleanOp nn;
+  nn.kind = CleanOp::kDropNull;
+  nn.fields = {1};
+  CleanOp dd;
+  dd.kind = CleanOp::kDedup;
+  dd.fields = {0};
+  dd.horizon_ms = 1000;
+  s.clean = {nn, dd};
+  Cleaner c(s);
+  ReasonCounts drops, repairs;
+  std::vector<Record> out;
+  CHECK(c.Push(Rec(0, std::string("a"), 1.0), &out, &drops, &repairs) == 0);
+  CHECK(c.Push(Rec(1, std::string("a"), Value{}), &out, &drops, &repairs) == 1);
+  CHECK(c.Push(Rec(2, std::string("a"), 2.0), &out, &drops, &repairs) == 1);
+  CHECK(c.Push(Rec(3, std::string("b"), 3.0), &out, nullptr, nullptr) == 0);
+  REQUIRE(out.size() == 2);
+  CHECK(out[0].ts_ms == 0);
+  CHECK(out[1].values == std::vector<Value>{std::string("b"), 3.0});
+  CHECK(drops == ReasonCounts{{"dedup", 1}, {"drop_null", 1}});
+  CHECK(repairs.empty());
+  CHECK(c.Drain(&out, &drops, &repairs) == 0);  // nothing held
+  CHECK(out.size() == 2);
+  CHECK(c.held() == 0);
+  CHECK(c.status().ok());
+}
+
+TEST_CASE("rename, select and drop have no run-time effect") {
+  JobSpec s = TwoFieldSpec();
+  CleanOp rn;
+  rn.kind = CleanOp::kRename;
+  rn.renames = {{1, "t"}};
+  CleanOp dr;
+  dr.kind = CleanOp::kDrop;
+  dr.fields = {0};
+  s.clean = {rn, dr};
+  Cleaner c(s);
+  Record r = Rec(1, std::string("a"), 2.0);
+  REQUIRE(c.Apply(&r) == nullptr);
+  CHECK(r.values == std::vector<Value>{std::string("a"), 2.0});
+}

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "aggregator/ddsketch.h"
+#include "common/ddsketch.h"
 
 using namespace edgeline;
 

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <random>
 
-#include "aggregator/window_store.h"
+#include "common/window_store.h"
 
 using namespace edgeline;
 

@@ -4,7 +4,7 @@
 #include <random>
 #include <vector>
 
-#include "aggregator/window.h"
+#include "common/window.h"
 
 using namespace edgeline;
 

@@ -1,4 +1,4 @@
-#include "aggregator/window_store.h"
+#include "common/window_store.h"
 
 #include <cmath>
 #include <cstdio>

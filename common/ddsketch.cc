@@ -1,4 +1,4 @@
-#include "aggregator/ddsketch.h"
+#include "common/ddsketch.h"
 
 #include <algorithm>
 #include <cmath>

@@ -1,4 +1,4 @@
-#include "aggregator/window.h"
+#include "common/window.h"
 
 #include <algorithm>
 #include <cmath>

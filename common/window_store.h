@@ -1,4 +1,5 @@
-// The aggregator's in-memory window state (docs/architecture.md#windows): applies
+// In-memory window state (docs/architecture.md#windows), used by the aggregator and, for
+// aggregate.at "edge", by the agent: applies
 // decoded batches to tumbling or hopping event-time windows per group key and field,
 // tracks each job's watermark, and decides what a late record does.
 //
@@ -16,8 +17,7 @@
 #include <string>
 #include <vector>
 
-#include "aggregator/store.h"
-#include "aggregator/window.h"
+#include "common/window.h"
 #include "common/batch_codec.h"
 #include "common/job_spec.h"
 

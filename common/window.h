@@ -13,7 +13,7 @@
 #include <tuple>
 #include <vector>
 
-#include "aggregator/ddsketch.h"
+#include "common/ddsketch.h"
 
 namespace edgeline {
 
@@ -65,6 +65,14 @@ struct WindowKey {
   bool operator<(const WindowKey& o) const {
     return std::tie(job_id, start, group, field) < std::tie(o.job_id, o.start, o.group, o.field);
   }
+};
+
+// One stored window row: its key, end, state and revision.
+struct WindowRow {
+  WindowKey key;
+  int64_t end = 0;
+  WindowState state;
+  int64_t revision = 0;  // late records applied after the window became final
 };
 
 // Start of the tumbling window of size `size_ms` holding `ts_ms` (floor, also for
