@@ -8,6 +8,7 @@
 
 #include "common/ack.h"
 #include "common/batch_codec.h"
+#include "common/window_store.h"
 #include "common/log.h"
 #include "common/time_util.h"
 
@@ -412,6 +413,14 @@ Status Agent::SealBatch(RunningJob* job, std::vector<Record>&& records,
                         const std::function<nlohmann::json(int64_t seq)>& checkpoint) {
   const JobSpec& spec = job->spec;
   Batch batch = MakeBatch(spec.OutputFields(), spec.ts_field, spec.OutputRecords(std::move(records)));
+  if (spec.aggregate_at_edge) {
+    // Edge pre-aggregation: the batch's windows replace its records on the wire.
+    batch.header.job_id = spec.job_id;
+    batch.partials = WindowStore::Summarise(batch, spec);
+    batch.is_partials = true;
+    batch.ts.clear();
+    batch.columns.clear();
+  }
   auto seq = state_->NextSeq(spec.job_id);
   if (!seq.ok()) return seq.status();
   BatchHeader& h = batch.header;

@@ -253,16 +253,30 @@ void Aggregator::OnData(const std::string& topic_job, const std::string& topic_a
 
 void Aggregator::ApplyBatch(const Batch& b, const JobSpec& spec) {
   const BatchHeader& h = b.header;
+  WindowStore::ApplyResult r;
+  if (b.is_partials) {
+    // Partials are checked against the job before anything is recorded: one that does
+    // not fit is invalid, not applied.
+    auto applied = spec.has_aggregate
+                       ? windows_.ApplyPartials(b, spec)
+                       : Result<WindowStore::ApplyResult>(
+                             Status::Error("the job has no aggregate section"));
+    if (!applied.ok()) {
+      LOG_WARN("partials batch " << h.agent_id << "/" << h.job_id << "/" << h.seq
+                                 << " rejected: " << applied.status().message());
+      batches_invalid_.Increment();
+      return;
+    }
+    r = applied.value();
+  } else if (spec.has_aggregate && b.ts.size() == static_cast<size_t>(h.count)) {
+    r = windows_.Apply(b, spec);
+  }
+  // Otherwise nothing to window (a cleaning-only job, or a batch without event times):
+  // the batch is still recorded as applied so its redelivery is recognised.
   applied_.Insert(StreamOf(h), h.seq, h.spool_floor);
   pending_.keys.push_back(AppliedKey{h.agent_id, h.job_id, h.epoch, h.seq, h.count});
   pending_published_ms_.push_back(h.published_ms);
   batches_applied_.Increment();
-  if (!spec.has_aggregate || b.ts.size() != static_cast<size_t>(h.count)) {
-    // Nothing to window (a cleaning-only job, or a batch without event times): the batch
-    // is still recorded as applied so its redelivery is recognised.
-    return;
-  }
-  WindowStore::ApplyResult r = windows_.Apply(b, spec);
   records_family_.Add({{"job", h.job_id}}).Increment(static_cast<double>(r.merged));
   if (r.late > 0) {
     late_family_.Add({{"job", h.job_id}, {"policy", spec.late_revise ? "revised" : "dropped"}})

@@ -3,6 +3,9 @@
 #include <zstd.h>
 
 #include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <optional>
 #include <limits>
 
 #include <nlohmann/json.hpp>
@@ -62,6 +65,51 @@ constexpr unsigned char kZstdMagic[4] = {0x28, 0xB5, 0x2F, 0xFD};
 bool IsZstd(std::string_view p) {
   return p.size() >= 4 && std::equal(kZstdMagic, kZstdMagic + 4,
                                      reinterpret_cast<const unsigned char*>(p.data()));
+}
+
+constexpr char kB64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+std::string Base64(std::string_view in) {
+  std::string out;
+  size_t i = 0;
+  for (; i + 2 < in.size(); i += 3) {
+    uint32_t v = (uint8_t(in[i]) << 16) | (uint8_t(in[i + 1]) << 8) | uint8_t(in[i + 2]);
+    for (int k = 18; k >= 0; k -= 6) out += kB64[(v >> k) & 63];
+  }
+  if (i < in.size()) {
+    uint32_t v = uint8_t(in[i]) << 16;
+    if (i + 1 < in.size()) v |= uint8_t(in[i + 1]) << 8;
+    out += kB64[(v >> 18) & 63];
+    out += kB64[(v >> 12) & 63];
+    out += i + 1 < in.size() ? kB64[(v >> 6) & 63] : '=';
+    out += '=';
+  }
+  return out;
+}
+
+// nullopt for anything that is not canonical padded base64.
+std::optional<std::string> Unbase64(std::string_view in) {
+  if (in.size() % 4 != 0) return std::nullopt;
+  std::string out;
+  for (size_t i = 0; i < in.size(); i += 4) {
+    uint32_t v = 0;
+    int pad = 0;
+    for (int k = 0; k < 4; ++k) {
+      char c = in[i + k];
+      const char* p = c ? std::strchr(kB64, c) : nullptr;
+      if (c == '=' && i + 4 == in.size() && k >= 2) {
+        ++pad;
+        v <<= 6;
+        continue;
+      }
+      if (!p || pad) return std::nullopt;
+      v = (v << 6) | static_cast<uint32_t>(p - kB64);
+    }
+    out += static_cast<char>((v >> 16) & 0xff);
+    if (pad < 2) out += static_cast<char>((v >> 8) & 0xff);
+    if (pad < 1) out += static_cast<char>(v & 0xff);
+  }
+  return out;
 }
 
 std::string Compress(const std::string& text) {
@@ -154,6 +202,70 @@ Status ReadColumn(simdjson::ondemand::object obj, const DecodeLimits& limits, Co
   return Status::Ok();
 }
 
+Status ReadDouble(simdjson::ondemand::value v, const char* what, double* out) {
+  if (v.get_double().get(*out) || !std::isfinite(*out)) {
+    return Status::Error(std::string(what) + " is not a finite number");
+  }
+  return Status::Ok();
+}
+
+// One partial window state; errors without the "invalid batch" prefix.
+Status ReadPartial(simdjson::ondemand::object obj, WindowRow* r) {
+  int seen = 0;
+  Stats& st = r->state.stats;
+  for (auto field : obj) {
+    std::string_view key;
+    simdjson::ondemand::value v;
+    if (field.unescaped_key().get(key) || field.value().get(v)) {
+      return Status::Error("unreadable partial");
+    }
+    Status s;
+    if (key == "start") s = v.get_int64().get(r->key.start) ? Status::Error("start is not an integer") : Status::Ok();
+    else if (key == "key") {
+      std::string_view t;
+      if (v.get_string().get(t)) s = Status::Error("key is not a string");
+      r->key.group = std::string(t);
+    } else if (key == "field") {
+      std::string_view t;
+      if (v.get_string().get(t)) s = Status::Error("field is not a string");
+      r->key.field = std::string(t);
+    } else if (key == "count") s = v.get_int64().get(st.count) ? Status::Error("count is not an integer") : Status::Ok();
+    else if (key == "sum") s = ReadDouble(v, "sum", &st.sum);
+    else if (key == "min") s = ReadDouble(v, "min", &st.min);
+    else if (key == "max") s = ReadDouble(v, "max", &st.max);
+    else if (key == "mean") s = ReadDouble(v, "mean", &st.mean);
+    else if (key == "m2") s = ReadDouble(v, "m2", &st.m2);
+    else if (key == "first_ts") s = v.get_int64().get(r->state.first_ts) ? Status::Error("first_ts is not an integer") : Status::Ok();
+    else if (key == "first") s = ReadDouble(v, "first", &r->state.first);
+    else if (key == "last_ts") s = v.get_int64().get(r->state.last_ts) ? Status::Error("last_ts is not an integer") : Status::Ok();
+    else if (key == "last") s = ReadDouble(v, "last", &r->state.last);
+    else if (key == "sketch") {
+      bool is_null = false;
+      if (!v.is_null().get(is_null) && is_null) continue;
+      std::string_view t;
+      if (v.get_string().get(t)) return Status::Error("sketch is not a string");
+      auto bytes = Unbase64(t);
+      if (!bytes) return Status::Error("sketch is not base64");
+      r->state.sketch = DDSketch::Deserialize(*bytes);
+      if (!r->state.sketch) return Status::Error("sketch does not decode");
+      continue;
+    } else {
+      continue;  // newer fields are skipped
+    }
+    if (!s.ok()) return s;
+    ++seen;
+  }
+  if (seen < 13) return Status::Error("partial lacks some of start, key, field, count, sum, min, max, mean, m2, first_ts, first, last_ts, last");
+  if (st.count < 1 || st.min > st.max || st.m2 < -1e-6 * (1 + std::abs(st.mean)) ||
+      r->state.first_ts > r->state.last_ts) {
+    return Status::Error("partial state is inconsistent");
+  }
+  if (r->state.sketch && r->state.sketch->count() != st.count) {
+    return Status::Error("partial sketch count differs from count");
+  }
+  return Status::Ok();
+}
+
 Status ReadInt(simdjson::ondemand::value v, const char* what, int64_t* out) {
   if (v.get_int64().get(*out)) return Bad(std::string(what) + " is not an integer");
   return Status::Ok();
@@ -214,6 +326,26 @@ Status DecodeJson(const simdjson::padded_string& json, const DecodeLimits& limit
       s = ReadInt(v, "published_ms", &h.published_ms);
     } else if (key == "schema_hash") {
       s = ReadString(v, "schema_hash", &h.schema_hash);
+    } else if (key == "kind") {
+      std::string_view t;
+      if (v.get_string().get(t) || (t != "records" && t != "partials")) {
+        return Bad("kind is not \"records\" or \"partials\"");
+      }
+      b->is_partials = t == "partials";
+    } else if (key == "partials") {
+      simdjson::ondemand::array arr;
+      if (v.get_array().get(arr)) return Bad("partials is not an array");
+      for (auto elem : arr) {
+        simdjson::ondemand::object obj;
+        if (elem.get_object().get(obj)) return Bad("partial is not an object");
+        if (static_cast<int64_t>(b->partials.size()) >= limits.max_records) {
+          return Bad("too many partials");
+        }
+        WindowRow r;
+        Status ps = ReadPartial(obj, &r);
+        if (!ps.ok()) return Bad("partial " + std::to_string(b->partials.size()) + ": " + ps.message());
+        b->partials.push_back(std::move(r));
+      }
     } else if (key == "spool_floor") {
       s = ReadInt(v, "spool_floor", &h.spool_floor);
     } else if (key == "historical") {
@@ -252,6 +384,14 @@ Status DecodeJson(const simdjson::padded_string& json, const DecodeLimits& limit
     return Bad("agent_id and job_id must be non-empty ids");
   }
   if (h.seq < 1 || h.epoch < 0 || h.count < 0) return Bad("seq must be >= 1, epoch and count >= 0");
+  if (b->is_partials) {
+    int64_t represented = 0;
+    for (auto& p : b->partials) p.key.job_id = h.job_id;
+    for (const auto& p : b->partials) represented = std::max(represented, p.state.stats.count);
+    if (!b->columns.empty() || !b->ts.empty()) return Bad("a partials batch carries no records");
+    if (represented > h.count) return Bad("a partial summarises more records than count");
+    return Status::Ok();
+  }
   if (!b->ts_field.empty() && (!has_ts || static_cast<int64_t>(b->ts.size()) != h.count)) {
     return Bad("ts has " + std::to_string(b->ts.size()) + " entries, count is " +
                std::to_string(h.count));
@@ -283,6 +423,33 @@ std::string EncodeBatch(const Batch& batch, bool zstd) {
   j["schema_hash"] = h.schema_hash;
   j["historical"] = h.historical;
   j["spool_floor"] = h.spool_floor;
+  j["kind"] = batch.is_partials ? "partials" : "records";
+  if (batch.is_partials) {
+    nlohmann::ordered_json parts = nlohmann::ordered_json::array();
+    for (const auto& p : batch.partials) {
+      const Stats& st = p.state.stats;
+      nlohmann::ordered_json o;
+      o["start"] = p.key.start;
+      o["key"] = p.key.group;
+      o["field"] = p.key.field;
+      o["count"] = st.count;
+      o["sum"] = st.sum;
+      o["min"] = st.min;
+      o["max"] = st.max;
+      o["mean"] = st.mean;
+      o["m2"] = st.m2;
+      o["first_ts"] = p.state.first_ts;
+      o["first"] = p.state.first;
+      o["last_ts"] = p.state.last_ts;
+      o["last"] = p.state.last;
+      if (p.state.sketch) o["sketch"] = Base64(p.state.sketch->Serialize());
+      else o["sketch"] = nullptr;
+      parts.push_back(std::move(o));
+    }
+    j["partials"] = std::move(parts);
+    std::string text = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    return zstd ? Compress(text) : text;
+  }
   j["ts_field"] = batch.ts_field;
   j["ts"] = batch.ts;
   nlohmann::ordered_json cols = nlohmann::ordered_json::array();

@@ -12,6 +12,7 @@
 
 #include "common/record.h"
 #include "common/status.h"
+#include "common/window.h"
 
 namespace edgeline {
 
@@ -44,6 +45,10 @@ struct Column {
 
 struct Batch {
   BatchHeader header;
+  // aggregate.at "edge": the batch carries partial window states instead of records
+  // ("kind": "partials"); header.count is the number of records they summarise.
+  bool is_partials = false;
+  std::vector<WindowRow> partials;  // key.job_id is the header's; end is not sent
   std::string ts_field;       // name of the event-time column ("" when the job has none)
   std::vector<int64_t> ts;    // header.count entries (empty when ts_field is "")
   std::vector<Column> columns;

@@ -850,6 +850,7 @@ Status BuildAggregate(const ordered_json& agg, JobSpec* spec) {
   }
   spec->late_revise = agg.value("late_policy", std::string("drop")) == "revise";
   spec->sketch_alpha = agg.value("sketch_accuracy", spec->sketch_alpha);
+  spec->aggregate_at_edge = agg.value("at", std::string("cloud")) == "edge";
   // group_by and metrics name the fields as the batches carry them: after the clean ops
   // (rename, select, drop, redact, cast).
   const std::vector<FieldDef> out = spec->OutputFields();

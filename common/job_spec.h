@@ -107,6 +107,7 @@ struct JobSpec {
   int64_t allowed_lateness_ms = -1;  // -1: no watermark, windows never become final
   bool late_revise = false;          // late_policy "revise" (else "drop")
   double sketch_alpha = 0.01;
+  bool aggregate_at_edge = false;  // aggregate.at "edge": agents publish partial states
   std::vector<std::string> group_by;
   std::map<std::string, std::vector<std::string>> metrics;  // field -> metric names
   std::map<std::string, std::vector<double>> quantiles;     // field -> q in [0, 1], if any

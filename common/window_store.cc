@@ -102,6 +102,58 @@ WindowStore::ApplyResult WindowStore::Apply(const Batch& b, const JobSpec& spec)
   return result;
 }
 
+Result<WindowStore::ApplyResult> WindowStore::ApplyPartials(const Batch& b, const JobSpec& spec) {
+  for (const auto& p : b.partials) {
+    if (WindowStart(p.key.start, spec.slide_ms) != p.key.start) {
+      return Status::Error("partial start " + std::to_string(p.key.start) +
+                           " is not a window start of the job");
+    }
+    if (!spec.metrics.count(p.key.field)) {
+      return Status::Error("partial field \"" + p.key.field + "\" has no metrics in the job");
+    }
+  }
+  ApplyResult result;
+  const BatchHeader& h = b.header;
+  auto max_it = max_ts_.find(h.job_id);
+  const bool has_max = max_it != max_ts_.end();
+  const int64_t watermark = spec.allowed_lateness_ms >= 0 && has_max
+                                ? max_it->second - spec.allowed_lateness_ms
+                                : std::numeric_limits<int64_t>::min();
+  int64_t batch_max = has_max ? max_it->second : std::numeric_limits<int64_t>::min();
+  int64_t late_records = 0;
+  for (const auto& p : b.partials) {
+    batch_max = std::max(batch_max, p.state.last_ts);
+    const bool final = p.key.start + spec.window_ms <= watermark;
+    if (final) late_records = std::max(late_records, p.state.stats.count);
+    if (final && !spec.late_revise) continue;
+    WindowRow& row = windows_[p.key];
+    if (row.state.stats.count == 0) {
+      row.key = p.key;
+      row.end = p.key.start + spec.window_ms;
+    }
+    row.state.Merge(p.state);
+    if (final) ++row.revision;
+    dirty_.insert(p.key);
+  }
+  result.merged = h.count;
+  result.late = late_records;
+  result.late_dropped = spec.late_revise ? 0 : late_records;
+  if (!b.partials.empty() && (!has_max || batch_max > max_it->second)) {
+    max_ts_[h.job_id] = batch_max;
+    dirty_jobs_.insert(h.job_id);
+  }
+  return result;
+}
+
+std::vector<WindowRow> WindowStore::Summarise(const Batch& records, const JobSpec& spec) {
+  WindowStore local;  // no watermark: at the edge nothing is late
+  local.Apply(records, spec);
+  std::vector<WindowRow> rows;
+  std::map<std::string, int64_t> ignored;
+  local.TakeDirty(&rows, &ignored);
+  return rows;
+}
+
 void WindowStore::TakeDirty(std::vector<WindowRow>* rows,
                             std::map<std::string, int64_t>* max_event_ts) {
   rows->reserve(rows->size() + dirty_.size());

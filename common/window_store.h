@@ -33,6 +33,13 @@ class WindowStore {
 
   // Applies the batch's records. REQUIRES: spec.has_aggregate and b.ts has b.count entries.
   ApplyResult Apply(const Batch& b, const JobSpec& spec);
+  // Merges a partials batch (aggregate.at "edge"). A partial for a final window is late:
+  // its records are counted late and dropped or revised like records. An error (and no
+  // change) when a partial does not fit the job: a start that is not a window start, a
+  // field the job has no metrics for.
+  Result<ApplyResult> ApplyPartials(const Batch& b, const JobSpec& spec);
+  // The windows of one batch of records as partial states, for aggregate.at "edge".
+  static std::vector<WindowRow> Summarise(const Batch& records, const JobSpec& spec);
 
   // State rebuilt from the database at start.
   void Load(const WindowRow& row) { windows_[row.key] = row; }

@@ -80,9 +80,12 @@ def test():
                     m['edgeline_aggregator_batches_total{outcome="duplicate"}'],
                     m['edgeline_aggregator_batches_total{outcome="invalid"}'])
         wait_until(lambda: counted() == (agent_batches + 2, 1, 6), 15, what="batch outcomes")
-        rows = wait_until(lambda: s.get("/api/v1/windows?job=greenhouse&key=gh-09")["windows"],
-                          10, what="windows of gh-09")
-        temp = [w for w in rows if w["field"] == "temp"]
+        # Counters move when a batch is applied, windows when it is committed.
+        def gh09_temp():
+            rows = s.get("/api/v1/windows?job=greenhouse&key=gh-09")["windows"]
+            temp = [w for w in rows if w["field"] == "temp"]
+            return temp if temp and temp[0]["count"] == 3 else None
+        temp = wait_until(gh09_temp, 10, what="both gh-09 batches committed")
         assert len(temp) == 1 and temp[0]["count"] == 3 and temp[0]["sum"] == 72.0, temp
         assert temp[0]["mean"] == 24.0 and temp[0]["min"] == 20.0 and temp[0]["max"] == 30.0
         assert s.get("/healthz")["status"] == "ok"

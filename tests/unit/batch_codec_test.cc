@@ -142,3 +142,50 @@ TEST_CASE("MarkHistorical sets the header flag in plain and zstd payloads") {
     CHECK_FALSE(DecodeBatch(EncodeBatch(b, zstd))->header.historical);
   }
 }
+
+TEST_CASE("a partials batch survives encode and decode, sketches included") {
+  Batch b;
+  b.header.agent_id = "pi-01";
+  b.header.job_id = "gh";
+  b.header.seq = 3;
+  b.header.count = 4;
+  b.is_partials = true;
+  WindowRow r;
+  r.key = WindowKey{"gh", 60000, "dev|a", "temp"};
+  r.state.sketch.emplace(0.01);
+  for (double x : {1.5, 2.5, -3.0, 4.0}) r.state.Add(x, 60000 + static_cast<int64_t>(x * 10));
+  b.partials.push_back(r);
+  for (bool zstd : {false, true}) {
+    auto d = DecodeBatch(EncodeBatch(b, zstd));
+    REQUIRE(d.ok());
+    REQUIRE(d->is_partials);
+    REQUIRE(d->partials.size() == 1);
+    const WindowRow& p = d->partials[0];
+    CHECK(p.key.job_id == "gh");
+    CHECK(p.key.group == "dev|a");
+    CHECK(p.state.stats.count == 4);
+    CHECK(p.state.stats.m2 == r.state.stats.m2);
+    CHECK(p.state.first == -3.0);
+    CHECK(p.state.last == 4.0);
+    REQUIRE(p.state.sketch.has_value());
+    CHECK(*p.state.sketch == *r.state.sketch);
+  }
+  std::string text = EncodeBatch(b, false);
+  auto bad = [&](const std::string& from, const std::string& to) {
+    std::string t = text;
+    REQUIRE(t.find(from) != std::string::npos);
+    t.replace(t.find(from), from.size(), to);
+    auto d = DecodeBatch(t);
+    REQUIRE_FALSE(d.ok());
+    return d.status().message();
+  };
+  CHECK(bad("\"count\":4,\"sum\"", "\"count\":0,\"sum\"") ==
+        "invalid batch: partial 0: partial state is inconsistent");
+  CHECK(bad("\"sketch\":\"", "\"sketch\":\"!") == "invalid batch: partial 0: sketch is not base64");
+  CHECK(bad("\"count\":4,\"sum\"", "\"count\":5,\"sum\"") ==
+        "invalid batch: partial 0: partial sketch count differs from count");
+  CHECK(bad("\"seq\":3,\"count\":4", "\"seq\":3,\"count\":3") ==
+        "invalid batch: a partial summarises more records than count");
+  CHECK(bad("\"kind\":\"partials\"", "\"kind\":\"rows\"") ==
+        "invalid batch: kind is not \"records\" or \"partials\"");
+}

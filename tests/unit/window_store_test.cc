@@ -166,3 +166,36 @@ TEST_CASE("retention forgets windows that ended before the cutoff, dirty ones to
   CHECK(rows.size() == 1);
   CHECK(rows.count(2000) == 1);
 }
+
+TEST_CASE("partials merge like the records they summarise, and must fit the job") {
+  JobSpec spec = Spec(R"({"window": {"type": "tumbling", "size": "1s"},
+                          "allowed_lateness": "0", "metrics": {"v": ["count", "sum", "p50"]}})");
+  Batch records = Make(spec, {{100, 1}, {200, 2}, {1500, 4}});
+  WindowStore direct;
+  direct.Apply(records, spec);
+  Batch partials;
+  partials.header = records.header;
+  partials.is_partials = true;
+  partials.partials = WindowStore::Summarise(records, spec);
+  REQUIRE(partials.partials.size() == 2);
+  WindowStore merged;
+  auto r = merged.ApplyPartials(partials, spec);
+  REQUIRE(r.ok());
+  CHECK(r->merged == 3);
+  auto a = Rows(direct), b = Rows(merged);
+  REQUIRE(a.size() == b.size());
+  for (auto& [start, row] : a) {
+    CHECK(row.state.stats.count == b[start].state.stats.count);
+    CHECK(row.state.stats.sum == b[start].state.stats.sum);
+    CHECK(*row.state.sketch == *b[start].state.sketch);
+  }
+  // The watermark is now 1500: a partial for [0, 1000) is late and dropped.
+  auto late = merged.ApplyPartials(partials, spec);
+  REQUIRE(late.ok());
+  CHECK(late->late == 2);
+  Batch misaligned = partials;
+  misaligned.partials[0].key.start = 250;
+  auto bad = merged.ApplyPartials(misaligned, spec);
+  REQUIRE_FALSE(bad.ok());
+  CHECK(bad.status().message() == "partial start 250 is not a window start of the job");
+}
