@@ -28,6 +28,33 @@ void AppendGroupValue(const Value& v, std::string* out) {
 
 }  // namespace
 
+int64_t WindowStore::Watermark(const std::string& job_id, const JobSpec& spec) const {
+  auto it = max_ts_.find(job_id);
+  if (spec.allowed_lateness_ms < 0 || it == max_ts_.end()) {
+    return std::numeric_limits<int64_t>::min();
+  }
+  return it->second - spec.allowed_lateness_ms;
+}
+
+void WindowStore::NoteMaxEventTime(const std::string& job_id, int64_t ts) {
+  auto it = max_ts_.find(job_id);
+  if (it != max_ts_.end() && ts <= it->second) return;
+  max_ts_[job_id] = ts;
+  dirty_jobs_.insert(job_id);
+}
+
+void WindowStore::MergeRow(const WindowKey& key, const WindowState& st, const JobSpec& spec,
+                           bool revision) {
+  WindowRow& row = windows_[key];
+  if (row.state.stats.count == 0) {
+    row.key = key;
+    row.end = key.start + spec.window_ms;
+  }
+  row.state.Merge(st);
+  if (revision) ++row.revision;
+  dirty_.insert(key);
+}
+
 WindowStore::ApplyResult WindowStore::Apply(const Batch& b, const JobSpec& spec) {
   ApplyResult result;
   const BatchHeader& h = b.header;
@@ -43,12 +70,8 @@ WindowStore::ApplyResult WindowStore::Apply(const Batch& b, const JobSpec& spec)
     int idx = b.ColumnIndex(field);
     if (idx >= 0) metrics.push_back({field, idx, spec.quantiles.count(field) > 0});
   }
-  auto max_it = max_ts_.find(h.job_id);
-  const bool has_max = max_it != max_ts_.end();
-  const int64_t watermark = spec.allowed_lateness_ms >= 0 && has_max
-                                ? max_it->second - spec.allowed_lateness_ms
-                                : std::numeric_limits<int64_t>::min();
-  int64_t batch_max = has_max ? max_it->second : std::numeric_limits<int64_t>::min();
+  const int64_t watermark = Watermark(h.job_id, spec);
+  int64_t batch_max = std::numeric_limits<int64_t>::min();
 
   std::map<WindowKey, WindowState> local;
   std::set<WindowKey> revised;
@@ -85,20 +108,8 @@ WindowStore::ApplyResult WindowStore::Apply(const Batch& b, const JobSpec& spec)
     result.late_dropped += late && !spec.late_revise;
     result.merged += applied;
   }
-  for (auto& [key, st] : local) {
-    WindowRow& row = windows_[key];
-    if (row.state.stats.count == 0) {
-      row.key = key;
-      row.end = key.start + spec.window_ms;
-    }
-    row.state.Merge(st);
-    if (revised.count(key)) ++row.revision;
-    dirty_.insert(key);
-  }
-  if (h.count > 0 && (!has_max || batch_max > max_it->second)) {
-    max_ts_[h.job_id] = batch_max;
-    dirty_jobs_.insert(h.job_id);
-  }
+  for (auto& [key, st] : local) MergeRow(key, st, spec, revised.count(key) > 0);
+  if (h.count > 0) NoteMaxEventTime(h.job_id, batch_max);
   return result;
 }
 
@@ -114,34 +125,20 @@ Result<WindowStore::ApplyResult> WindowStore::ApplyPartials(const Batch& b, cons
   }
   ApplyResult result;
   const BatchHeader& h = b.header;
-  auto max_it = max_ts_.find(h.job_id);
-  const bool has_max = max_it != max_ts_.end();
-  const int64_t watermark = spec.allowed_lateness_ms >= 0 && has_max
-                                ? max_it->second - spec.allowed_lateness_ms
-                                : std::numeric_limits<int64_t>::min();
-  int64_t batch_max = has_max ? max_it->second : std::numeric_limits<int64_t>::min();
+  const int64_t watermark = Watermark(h.job_id, spec);
+  int64_t batch_max = std::numeric_limits<int64_t>::min();
   int64_t late_records = 0;
   for (const auto& p : b.partials) {
     batch_max = std::max(batch_max, p.state.last_ts);
     const bool final = p.key.start + spec.window_ms <= watermark;
     if (final) late_records = std::max(late_records, p.state.stats.count);
     if (final && !spec.late_revise) continue;
-    WindowRow& row = windows_[p.key];
-    if (row.state.stats.count == 0) {
-      row.key = p.key;
-      row.end = p.key.start + spec.window_ms;
-    }
-    row.state.Merge(p.state);
-    if (final) ++row.revision;
-    dirty_.insert(p.key);
+    MergeRow(p.key, p.state, spec, final);
   }
   result.merged = h.count;
   result.late = late_records;
   result.late_dropped = spec.late_revise ? 0 : late_records;
-  if (!b.partials.empty() && (!has_max || batch_max > max_it->second)) {
-    max_ts_[h.job_id] = batch_max;
-    dirty_jobs_.insert(h.job_id);
-  }
+  if (!b.partials.empty()) NoteMaxEventTime(h.job_id, batch_max);
   return result;
 }
 

@@ -56,6 +56,12 @@ class WindowStore {
   size_t size() const { return windows_.size(); }
 
  private:
+  // The job's watermark before the batch being applied (min() when none).
+  int64_t Watermark(const std::string& job_id, const JobSpec& spec) const;
+  void NoteMaxEventTime(const std::string& job_id, int64_t ts);
+  // Merges a state into its row; `revision` bumps the row's revision (a late change).
+  void MergeRow(const WindowKey& key, const WindowState& st, const JobSpec& spec, bool revision);
+
   std::map<WindowKey, WindowRow> windows_;
   std::set<WindowKey> dirty_;
   std::map<std::string, int64_t> max_ts_;  // job -> max event time applied
