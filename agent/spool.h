@@ -75,7 +75,7 @@ class Spool {
   void MarkReady(const std::string& job_id, int64_t seq);
 
   // The batches to send now, in send order: first those never sent and created at or
-  // after `live_since_ms` (newest data first), then the backlog (never sent, older) and
+  // after `live_since_ms` (live data, oldest first), then the backlog (never sent, older) and
   // those sent more than `resend_after_ms` ago, oldest first; at most `limit`.
   std::vector<SpoolEntry> Due(int64_t now_ms, int64_t live_since_ms, int64_t resend_after_ms,
                               size_t limit);

@@ -45,6 +45,11 @@ Aggregator::Aggregator(AggregatorOptions options, std::shared_ptr<prometheus::Re
                           .Add({}, prometheus::Histogram::BucketBoundaries{
                                        0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
                                        0.5, 1})),
+      windows_open_(prometheus::BuildGauge()
+                        .Name("edgeline_aggregator_windows_open")
+                        .Help("Window rows held in memory")
+                        .Register(*registry_)
+                        .Add({})),
       batch_latency_seconds_(prometheus::BuildHistogram()
                                  .Name("edgeline_aggregator_batch_latency_seconds")
                                  .Help("Time from a batch's publication by the agent to its commit")
@@ -142,7 +147,10 @@ void Aggregator::OnMessage(const MqttMessage& msg) {
       if (msg.payload.empty()) {  // a cleared retained status: forget it
         std::lock_guard<std::mutex> lock(mu_);
         if (p.kind == Topics::Parsed::kAgentState) agent_state_.erase(p.agent_id);
-        else agent_jobs_[p.agent_id].erase(p.job_id);
+        else if (auto it = agent_jobs_.find(p.agent_id); it != agent_jobs_.end()) {
+          it->second.erase(p.job_id);
+          if (it->second.empty()) agent_jobs_.erase(it);
+        }
         pending_.agents.push_back(AgentRow{p.agent_id, p.job_id, ""});
         return;
       }
@@ -231,7 +239,7 @@ void Aggregator::OnData(const std::string& topic_job, const std::string& topic_a
   const std::string key = b.header.agent_id + "/" + b.header.job_id + "/" +
                           std::to_string(b.header.epoch) + "/" + std::to_string(b.header.seq);
   if (applied_.Contains(StreamOf(b.header), b.header.seq)) {
-    applied_.Advance(StreamOf(b.header), b.header.spool_floor);
+    applied_.Advance(StreamOf(b.header), b.header.seq, b.header.spool_floor);
     batches_duplicate_.Increment();
     duplicate_keys_.push_back(AppliedKey{b.header.agent_id, b.header.job_id, b.header.epoch,
                                          b.header.seq, b.header.count});
@@ -331,7 +339,7 @@ void Aggregator::Flush() {
       if (n > 0) LOG_INFO("retention: " << n << " windows ended before " << FormatIso8601(set.delete_ended_before));
     }
     windows_.TakeDirty(&set.windows, &set.max_event_ts);
-    prometheus::BuildGauge().Name("edgeline_aggregator_windows_open").Help("Window rows held in memory").Register(*registry_).Add({}).Set(static_cast<double>(windows_.size()));
+    windows_open_.Set(static_cast<double>(windows_.size()));
     set.marks = applied_.TakeChangedMarks();
   }
   if (set.empty()) {
@@ -407,6 +415,10 @@ Result<nlohmann::json> Aggregator::QueryWindows(const WindowQuery& query) {
         }
       }
     }
+  }
+  if (!known) {
+    auto rows = store_->QueryWindows(WindowQuery{q.job_id, std::nullopt, std::nullopt, std::nullopt, {}, {}});
+    if (rows.ok() && rows->empty()) return Status::Error("unknown job \"" + q.job_id + "\"");
   }
   static const std::set<std::string> kMetrics = {"count", "sum",   "mean", "min",
                                                   "max",   "stddev", "first", "last",

@@ -23,6 +23,7 @@
 #include <unordered_set>
 
 #include <prometheus/counter.h>
+#include <prometheus/gauge.h>
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 
@@ -105,6 +106,7 @@ class Aggregator {
   prometheus::Counter& batches_duplicate_;
   prometheus::Counter& batches_invalid_;
   prometheus::Histogram& commit_seconds_;
+  prometheus::Gauge& windows_open_;
   prometheus::Histogram& batch_latency_seconds_;
 
   std::unique_ptr<Store> store_;

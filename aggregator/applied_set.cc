@@ -1,5 +1,7 @@
 #include "aggregator/applied_set.h"
 
+#include <algorithm>
+
 namespace edgeline {
 
 bool AppliedSet::Contains(const BatchStream& s, int64_t seq) const {
@@ -24,12 +26,14 @@ void AppliedSet::Settle(Entry* e, int64_t floor_mark, const BatchStream& s) {
 void AppliedSet::Insert(const BatchStream& s, int64_t seq, int64_t spool_floor) {
   Entry& e = streams_[s];
   if (seq > e.mark) e.above.insert(seq);
-  Settle(&e, spool_floor - 1, s);
+  // A batch is still in its agent's spool when sent, so a floor above its own seq is
+  // bogus: never let it settle seqs that were not received.
+  Settle(&e, std::min(spool_floor, seq) - 1, s);
 }
 
-void AppliedSet::Advance(const BatchStream& s, int64_t spool_floor) {
+void AppliedSet::Advance(const BatchStream& s, int64_t seq, int64_t spool_floor) {
   auto it = streams_.find(s);
-  if (it != streams_.end()) Settle(&it->second, spool_floor - 1, s);
+  if (it != streams_.end()) Settle(&it->second, std::min(spool_floor, seq) - 1, s);
 }
 
 void AppliedSet::LoadMark(const BatchStream& s, int64_t mark) {

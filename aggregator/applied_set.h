@@ -32,8 +32,8 @@ class AppliedSet {
   bool Contains(const BatchStream& s, int64_t seq) const;
   // Records seq as applied and folds in the batch's spool floor (0: unknown).
   void Insert(const BatchStream& s, int64_t seq, int64_t spool_floor);
-  // Folds in a spool floor seen on a duplicate.
-  void Advance(const BatchStream& s, int64_t spool_floor);
+  // Folds in the spool floor of a duplicate of seq.
+  void Advance(const BatchStream& s, int64_t seq, int64_t spool_floor);
 
   // Loading from the database.
   void LoadMark(const BatchStream& s, int64_t mark);

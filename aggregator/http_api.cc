@@ -118,7 +118,10 @@ HttpApi::HttpApi(Aggregator* aggregator, std::shared_ptr<prometheus::Registry> r
     auto rows = agg_->QueryWindows(q);
     if (!rows.ok()) {
       const std::string& msg = rows.status().message();
-      return SendError(res, msg.rfind("unknown job", 0) == 0 ? 404 : 400, msg);
+      const int code = msg.rfind("unknown job", 0) == 0 ? 404
+                       : msg.rfind("parameter", 0) == 0  ? 400
+                                                         : 500;
+      return SendError(res, code, msg);
     }
     SendJson(res, 200, {{"job", q.job_id}, {"windows", rows.value()}});
   });

@@ -4,6 +4,8 @@
 
 #include <cmath>
 
+#include "common/log.h"
+
 namespace edgeline {
 
 namespace {
@@ -255,6 +257,10 @@ Status Store::LoadWindows(const std::function<void(const WindowRow&)>& fn) {
       std::string_view blob(static_cast<const char*>(sqlite3_column_blob(q, 16)),
                             static_cast<size_t>(sqlite3_column_bytes(q, 16)));
       r.state.sketch = DDSketch::Deserialize(blob);
+      if (!r.state.sketch) {
+        LOG_WARN("window " << r.key.job_id << "/" << r.key.start << "/" << r.key.field
+                           << ": stored quantile sketch does not decode; quantiles restart");
+      }
     }
     fn(r);
   }

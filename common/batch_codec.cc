@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstring>
 #include <optional>
+#include <set>
 #include <limits>
 
 #include <nlohmann/json.hpp>
@@ -211,7 +212,7 @@ Status ReadDouble(simdjson::ondemand::value v, const char* what, double* out) {
 
 // One partial window state; errors without the "invalid batch" prefix.
 Status ReadPartial(simdjson::ondemand::object obj, WindowRow* r) {
-  int seen = 0;
+  std::set<std::string_view> seen;
   Stats& st = r->state.stats;
   for (auto field : obj) {
     std::string_view key;
@@ -253,9 +254,9 @@ Status ReadPartial(simdjson::ondemand::object obj, WindowRow* r) {
       continue;  // newer fields are skipped
     }
     if (!s.ok()) return s;
-    ++seen;
+    if (!seen.insert(key).second) return Status::Error("partial repeats \"" + std::string(key) + "\"");
   }
-  if (seen < 13) return Status::Error("partial lacks some of start, key, field, count, sum, min, max, mean, m2, first_ts, first, last_ts, last");
+  if (seen.size() < 13) return Status::Error("partial lacks some of start, key, field, count, sum, min, max, mean, m2, first_ts, first, last_ts, last");
   if (st.count < 1 || st.min > st.max || st.m2 < -1e-6 * (1 + std::abs(st.mean)) ||
       r->state.first_ts > r->state.last_ts) {
     return Status::Error("partial state is inconsistent");

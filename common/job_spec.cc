@@ -839,7 +839,7 @@ Status BuildAggregate(const ordered_json& agg, JobSpec* spec) {
     if (!slide || *slide > *size) {
       return Err("/aggregate/window/slide", "must be a duration no longer than the window size");
     }
-    if (*size / *slide > 1000) {
+    if ((*size + *slide - 1) / *slide > 1000) {
       return Err("/aggregate/window/slide", "more than 1000 windows per record (size / slide)");
     }
     spec->slide_ms = *slide;

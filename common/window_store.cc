@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstdio>
 #include <limits>
+#include <unordered_map>
 
 namespace edgeline {
 
@@ -61,20 +62,36 @@ WindowStore::ApplyResult WindowStore::Apply(const Batch& b, const JobSpec& spec)
   std::vector<int> group_cols;
   for (const auto& g : spec.group_by) group_cols.push_back(b.ColumnIndex(g));
   struct Metric {
-    std::string field;
+    const std::string* field;
     int column;
     bool sketch;
   };
   std::vector<Metric> metrics;
   for (const auto& [field, list] : spec.metrics) {
     int idx = b.ColumnIndex(field);
-    if (idx >= 0) metrics.push_back({field, idx, spec.quantiles.count(field) > 0});
+    if (idx >= 0) metrics.push_back({&field, idx, spec.quantiles.count(field) > 0});
   }
   const int64_t watermark = Watermark(h.job_id, spec);
   int64_t batch_max = std::numeric_limits<int64_t>::min();
 
-  std::map<WindowKey, WindowState> local;
-  std::set<WindowKey> revised;
+  // The batch is first aggregated into slots, one per (window start, group), each with a
+  // state per metric field; window keys are built once per slot at the end. Groups are
+  // interned so a record costs hash lookups, not string-keyed map walks.
+  struct Slot {
+    int64_t start;
+    size_t group;
+    std::vector<WindowState> states;
+    std::vector<char> revised;  // per metric: a late record changed it
+  };
+  std::vector<Slot> slots;
+  std::vector<std::string> groups;
+  std::unordered_map<std::string, size_t> group_ids;
+  struct PairHash {
+    size_t operator()(const std::pair<int64_t, size_t>& p) const {
+      return std::hash<int64_t>()(p.first) * 31 + p.second;
+    }
+  };
+  std::unordered_map<std::pair<int64_t, size_t>, size_t, PairHash> slot_ids;
   std::vector<int64_t> starts;
   std::string group;
   for (int64_t i = 0; i < h.count; ++i) {
@@ -85,22 +102,31 @@ WindowStore::ApplyResult WindowStore::Apply(const Batch& b, const JobSpec& spec)
       if (g) group += '|';
       if (group_cols[g] >= 0) AppendGroupValue(b.columns[group_cols[g]].values[i], &group);
     }
+    auto [git, new_group] = group_ids.try_emplace(group, groups.size());
+    if (new_group) groups.push_back(group);
+    const size_t gid = git->second;
     WindowStarts(ts, spec.window_ms, spec.slide_ms, &starts);
     bool late = false, applied = false;
     for (int64_t start : starts) {
       const bool final = start + spec.window_ms <= watermark;
       late |= final;
       if (final && !spec.late_revise) continue;
-      for (const Metric& m : metrics) {
-        const Value& v = b.columns[m.column].values[i];
+      auto [sit, new_slot] = slot_ids.try_emplace({start, gid}, slots.size());
+      if (new_slot) {
+        slots.push_back(Slot{start, gid, std::vector<WindowState>(metrics.size()),
+                             std::vector<char>(metrics.size(), 0)});
+        for (size_t m = 0; m < metrics.size(); ++m) {
+          if (metrics[m].sketch) slots.back().states[m].sketch.emplace(spec.sketch_alpha);
+        }
+      }
+      Slot& slot = slots[sit->second];
+      for (size_t m = 0; m < metrics.size(); ++m) {
+        const Value& v = b.columns[metrics[m].column].values[i];
         if (!IsNumeric(v)) continue;
         double d = AsDouble(v);
         if (!std::isfinite(d)) continue;
-        WindowKey key{h.job_id, start, group, m.field};
-        WindowState& st = local[key];
-        if (m.sketch && !st.sketch) st.sketch.emplace(spec.sketch_alpha);
-        st.Add(d, ts);
-        if (final) revised.insert(key);
+        slot.states[m].Add(d, ts);
+        slot.revised[m] |= final;
         applied = true;
       }
     }
@@ -108,7 +134,13 @@ WindowStore::ApplyResult WindowStore::Apply(const Batch& b, const JobSpec& spec)
     result.late_dropped += late && !spec.late_revise;
     result.merged += applied;
   }
-  for (auto& [key, st] : local) MergeRow(key, st, spec, revised.count(key) > 0);
+  for (const Slot& slot : slots) {
+    for (size_t m = 0; m < metrics.size(); ++m) {
+      if (slot.states[m].stats.count == 0) continue;
+      MergeRow(WindowKey{h.job_id, slot.start, groups[slot.group], *metrics[m].field},
+               slot.states[m], spec, slot.revised[m] != 0);
+    }
+  }
   if (h.count > 0) NoteMaxEventTime(h.job_id, batch_max);
   return result;
 }

@@ -39,7 +39,7 @@ TEST_CASE("a spool floor settles gaps the agent will never fill") {
   CHECK(a.pending_size() == 3);
   CHECK_FALSE(a.Contains(s, 150));
   // A duplicate carrying a higher floor settles too.
-  a.Advance(s, 200);
+  a.Advance(s, 202, 200);
   CHECK(a.pending_size() == 0);
   CHECK(a.TakeChangedMarks().back().second == 202);
 }
@@ -55,4 +55,13 @@ TEST_CASE("loading marks and seqs rebuilds the same set") {
   CHECK_FALSE(a.Contains(s, 12));
   CHECK(a.pending_size() == 1);
   CHECK(a.TakeChangedMarks().back().second == 11);
+}
+
+TEST_CASE("a spool floor above the batch's own seq cannot settle unreceived seqs") {
+  AppliedSet a;
+  BatchStream s{"pi-01", "gh", 7};
+  a.Insert(s, 5, 1000);  // bogus floor
+  CHECK(a.Contains(s, 4));   // floor clamped to 5: seqs below it are settled
+  CHECK_FALSE(a.Contains(s, 6));
+  CHECK_FALSE(a.Contains(s, 999));
 }
