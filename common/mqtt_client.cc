@@ -21,6 +21,7 @@ MqttClient::MqttClient(MqttOptions options, Handler handler)
   });
   client_->set_connection_lost_handler([this](const std::string& cause) {
     LOG_WARN("mqtt connection to " << opts_.uri << " lost" << (cause.empty() ? "" : ": ") << cause);
+    ++losses_;
     connected_ = false;
     cv_.notify_all();
   });
@@ -58,16 +59,28 @@ bool MqttClient::TryConnect() {
   if (!opts_.will_topic.empty()) {
     co.set_will(mqtt::will_options(opts_.will_topic, opts_.will_payload, 1, opts_.will_retained));
   }
+  const uint64_t losses = losses_.load();
   try {
-    client_->connect(co)->wait();
+    if (!client_->connect(co)->wait_for(std::chrono::seconds(10))) {
+      LOG_DEBUG("mqtt connect to " << opts_.uri << " timed out");
+      return false;
+    }
+    // Every subscription must be granted: a connection without its subscriptions would
+    // look healthy and receive nothing.
     for (const auto& [filter, qos] : subscriptions_) {
-      client_->subscribe(filter, qos)->wait_for(std::chrono::seconds(10));
+      auto tok = client_->subscribe(filter, qos);
+      if (!tok->wait_for(std::chrono::seconds(10)) || tok->get_return_code() != 0) {
+        LOG_WARN("mqtt subscribe to " << filter << " failed; reconnecting");
+        client_->disconnect()->wait_for(std::chrono::seconds(2));
+        return false;
+      }
     }
   } catch (const mqtt::exception& e) {
     LOG_DEBUG("mqtt connect to " << opts_.uri << " failed: " << e.what());
     return false;
   }
-  return true;
+  // Lost again while subscribing: this connection is already gone.
+  return losses_.load() == losses && client_->is_connected();
 }
 
 void MqttClient::ConnectorLoop() {
@@ -92,6 +105,12 @@ void MqttClient::ConnectorLoop() {
     std::unique_lock<std::mutex> lock(mu_);
     cv_.wait_for(lock, std::chrono::seconds(1),
                  [this] { return !running_.load() || !connected_.load(); });
+    lock.unlock();
+    if (connected_ && !client_->is_connected()) {
+      // The loss callback did not come (or raced with the connect): heal the state.
+      LOG_WARN("mqtt connection to " << opts_.uri << " found down; reconnecting");
+      connected_ = false;
+    }
   }
 }
 

@@ -93,6 +93,7 @@ class MqttClient {
 
   std::atomic<bool> running_{false};
   std::atomic<bool> connected_{false};
+  std::atomic<uint64_t> losses_{0};  // connection losses seen by Paho's callback
   std::mutex mu_;
   std::condition_variable cv_;  // connection state changes, queue changes, stop
   std::deque<MqttMessage> queue_;

@@ -124,14 +124,24 @@ class Scenario:
         ref = self.expected()
         kept = {a: ref["summary"][a]["kept"] for a in self.agents}
 
+        seen = {}
+
         def done():
             st = self.statuses()
+            seen["statuses"] = {a: (x or {}).get("counters", {}).get("kept") for a, x in st.items()}
+            seen["spools"] = {a: (x or {}).get("spool") for a, x in st.items()}
             for a in self.agents:
                 c = st[a] and st[a].get("counters", {})
                 if not c or c.get("kept") != kept[a] or st[a]["spool"]["batches"] != 0:
                     return False
             return st
-        st = wait_until(done, timeout, interval=0.3, what="agents caught up")
+        try:
+            st = wait_until(done, timeout, interval=0.3, what="agents caught up")
+        except TimeoutError:
+            m = {k: v for k, v in self.s.metrics().items() if "batches_total" in k}
+            print(f"want kept {kept}; last seen kept {seen.get('statuses')}, "
+                  f"spools {seen.get('spools')}; aggregator {m}")
+            raise
         for a in self.agents:
             c = st[a]["counters"]
             got = {k: c[k] for k in ("read", "kept", "rejected", "dropped", "reasons")}
