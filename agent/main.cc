@@ -14,10 +14,6 @@
 #include "common/sd_notify.h"
 
 namespace {
-volatile std::sig_atomic_t g_stop = 0;
-volatile std::sig_atomic_t g_reload = 0;
-void OnSignal(int) { g_stop = 1; }
-void OnHangup(int) { g_reload = 1; }
 
 const char kUsage[] =
     "usage: edgeline-agent [--config FILE] --broker URI --id ID [--labels k=v,...] "
@@ -104,10 +100,7 @@ int main(int argc, char** argv) {
   SetLogLevel(level);
   SetLogTag("agent " + opts.agent_id);
 
-  std::signal(SIGTERM, OnSignal);
-  std::signal(SIGINT, OnSignal);
-  std::signal(SIGHUP, OnHangup);
-  std::signal(SIGPIPE, SIG_IGN);
+  InstallDaemonSignals();
   SdNotifier systemd;
   try {
     // Declared before the agent, so it is destroyed after it: the exposer's threads may
@@ -128,18 +121,7 @@ int main(int argc, char** argv) {
       }
       LOG_INFO("metrics on http://" << cfg.Get("metrics_listen") << "/metrics");
     }
-    systemd.Notify("READY=1");
-    while (!g_stop && !agent.fenced()) {
-      if (g_reload) {
-        g_reload = 0;
-        systemd.Notify("RELOADING=1");
-        ReloadConfig(defs, "EDGELINE_AGENT", args, cfg);
-        systemd.Notify("READY=1");
-      }
-      systemd.MaybePingWatchdog();
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-    systemd.Notify("STOPPING=1");
+    ServeUntilStopped(systemd, defs, "EDGELINE_AGENT", args, cfg, [&] { return agent.fenced(); });
     LOG_INFO("stopping");
     agent.Stop();
     if (agent.fenced()) {

@@ -13,10 +13,6 @@
 #include "common/sd_notify.h"
 
 namespace {
-volatile std::sig_atomic_t g_stop = 0;
-volatile std::sig_atomic_t g_reload = 0;
-void OnSignal(int) { g_stop = 1; }
-void OnHangup(int) { g_reload = 1; }
 const char kUsage[] =
     "usage: edgeline-aggregator [--config FILE] --broker URI --db PATH --http HOST:PORT "
     "[options]\n";
@@ -83,10 +79,7 @@ int main(int argc, char** argv) {
   SetLogLevel(level);
   SetLogTag("aggregator");
 
-  std::signal(SIGTERM, OnSignal);
-  std::signal(SIGINT, OnSignal);
-  std::signal(SIGHUP, OnHangup);
-  std::signal(SIGPIPE, SIG_IGN);
+  InstallDaemonSignals();
   SdNotifier systemd;
   try {
     auto registry = std::make_shared<prometheus::Registry>();
@@ -103,18 +96,7 @@ int main(int argc, char** argv) {
       agg.Stop();
       return 1;
     }
-    systemd.Notify("READY=1");
-    while (!g_stop) {
-      if (g_reload) {
-        g_reload = 0;
-        systemd.Notify("RELOADING=1");
-        ReloadConfig(defs, "EDGELINE_AGGREGATOR", args, cfg);
-        systemd.Notify("READY=1");
-      }
-      systemd.MaybePingWatchdog();
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-    systemd.Notify("STOPPING=1");
+    ServeUntilStopped(systemd, defs, "EDGELINE_AGGREGATOR", args, cfg);
     LOG_INFO("stopping");
     http.Stop();
     agg.Stop();

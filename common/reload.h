@@ -6,11 +6,16 @@
 // thread.
 #pragma once
 
+#include <chrono>
+#include <csignal>
+#include <functional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "common/config.h"
 #include "common/log.h"
+#include "common/sd_notify.h"
 
 namespace edgeline {
 
@@ -41,6 +46,39 @@ inline bool ReloadConfig(const std::vector<OptionDef>& defs, const std::string& 
     LogLine(LogLevel::kWarn, "changed options that take effect only after a restart: " + restart);
   }
   return true;
+}
+
+// The daemons' signal handling: handlers only set these flags; the main loop acts.
+inline volatile std::sig_atomic_t g_daemon_stop = 0;    // SIGTERM, SIGINT
+inline volatile std::sig_atomic_t g_daemon_reload = 0;  // SIGHUP
+
+// Installs the handlers: SIGTERM and SIGINT stop, SIGHUP reloads, SIGPIPE is ignored.
+inline void InstallDaemonSignals() {
+  std::signal(SIGTERM, [](int) { g_daemon_stop = 1; });
+  std::signal(SIGINT, [](int) { g_daemon_stop = 1; });
+  std::signal(SIGHUP, [](int) { g_daemon_reload = 1; });
+  std::signal(SIGPIPE, SIG_IGN);
+}
+
+// The daemons' main loop: READY=1, then until a stop signal or `stop()` returns true,
+// reloads the configuration on SIGHUP (RELOADING=1 ... READY=1) and pings the watchdog;
+// STOPPING=1 at the end. The caller then stops its components.
+inline void ServeUntilStopped(SdNotifier& systemd, const std::vector<OptionDef>& defs,
+                              const std::string& env_prefix,
+                              const std::vector<std::string>& args, const Config& running,
+                              const std::function<bool()>& stop = nullptr) {
+  systemd.Notify("READY=1");
+  while (!g_daemon_stop && !(stop && stop())) {
+    if (g_daemon_reload) {
+      g_daemon_reload = 0;
+      systemd.Notify("RELOADING=1");
+      ReloadConfig(defs, env_prefix, args, running);
+      systemd.Notify("READY=1");
+    }
+    systemd.MaybePingWatchdog();
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  systemd.Notify("STOPPING=1");
 }
 
 }  // namespace edgeline

@@ -6,7 +6,7 @@ crashes or stalls, and a valid job still runs afterwards with exact results."""
 import json
 import os
 
-from harness import Stack, reference, assert_windows_equal, wait_until, run_test
+from harness import Stack, assert_job_matches_reference, wait_until, run_test
 
 SPEC = json.load(open("examples/jobs/coldroom.json"))
 
@@ -78,10 +78,7 @@ def test():
         assert s.procs["agent-pi-03"].poll() is None and s.procs["aggregator"].poll() is None
         s.cli("job", "submit", "examples/jobs/coldroom.json")
         s.cli("job", "wait", "coldroom", "--agents", "pi-03", "--timeout", "60")
-        ref = reference("examples/jobs/coldroom.json", ["pi-03"])
-        wait_until(lambda: sum(w["count"] for w in s.get("/api/v1/windows?job=coldroom")["windows"])
-                   == ref["summary"]["pi-03"]["kept"], 20, what="coldroom windows")
-        assert_windows_equal(s.get("/api/v1/windows?job=coldroom")["windows"], ref["windows"])
+        assert_job_matches_reference(s, "coldroom", ["pi-03"])
 
 
 run_test(test)

@@ -273,6 +273,21 @@ def assert_windows_equal(got, want, rel=1e-9):
                     f"{where} {f}: got {g[f]!r}, want {w[f]!r}"
 
 
+def assert_job_matches_reference(stack, job, agents, timeout=20):
+    """Waits until the aggregator holds every record the reference keeps for the shipped
+    job examples/jobs/<job>.json on `agents` (its temp counts add up), then asserts every
+    window equals the reference's. Returns the reference."""
+    ref = reference(f"examples/jobs/{job}.json", agents)
+    kept = sum(ref["summary"][a]["kept"] for a in agents)
+
+    def windows():
+        return stack.get(f"/api/v1/windows?job={job}")["windows"]
+    wait_until(lambda: sum(w["count"] for w in windows() if w["field"] == "temp") == kept,
+               timeout, what=f"{job} windows committed")
+    assert_windows_equal(windows(), ref["windows"])
+    return ref
+
+
 def run_test(fn):
     """Runs one test function; prints its outcome as the last line."""
     name = os.path.basename(sys.argv[0])
