@@ -265,7 +265,9 @@ Status FileSource::ReadCursor(Cursor* c, JobPipeline* pipeline, bool* progress) 
       *progress = true;
       continue;  // the body starts at the new offset
     }
-    Status s = pipeline->Run(in, c->path, spec_.format == "csv" ? &c->header : nullptr, base);
+    Status s = spec_.format == "csv"
+                   ? pipeline->RunCsvChunk(buf_.data(), usable, c->path, c->header, base)
+                   : pipeline->Run(in, c->path, nullptr, base);
     if (!s.ok()) return s;
     c->offset = base + static_cast<int64_t>(usable);
     *progress = true;

@@ -8,6 +8,7 @@
 
 #include "agent/cast.h"
 #include "agent/csv_reader.h"
+#include "agent/csv_scanner.h"
 #include "agent/file_source.h"
 #include "agent/ndjson_reader.h"
 #include "common/time_util.h"
@@ -145,6 +146,25 @@ std::vector<std::string> ReadCsvHeader(std::istream& in, const JobSpec& spec, in
   return header;
 }
 
+Status JobPipeline::MapCsvColumns(const std::vector<std::string>& header, const std::string& name,
+                                  std::vector<int>* col) const {
+  // Each wanted column (timestamp first, then schema fields) to its index in the header.
+  std::vector<std::string> wanted;
+  if (!spec_.ts_field.empty()) wanted.push_back(spec_.ts_field);
+  for (const auto& f : spec_.fields) wanted.push_back(f.name);
+  col->assign(wanted.size(), -1);
+  for (size_t w = 0; w < wanted.size(); ++w) {
+    for (size_t c = 0; c < header.size(); ++c) {
+      if (header[c] == wanted[w]) (*col)[w] = static_cast<int>(c);
+    }
+  }
+  if (!spec_.ts_field.empty() && (*col)[0] < 0) {
+    return Status::Error(name + ": the CSV header has no column \"" + spec_.ts_field +
+                         "\" (the timestamp field)");
+  }
+  return Status::Ok();
+}
+
 Status JobPipeline::RunCsv(std::istream& in, const std::string& name,
                            const std::vector<std::string>* csv_header) {
   CsvReader reader(in, spec_.csv_delimiter, spec_.max_line_bytes);
@@ -154,47 +174,88 @@ Status JobPipeline::RunCsv(std::istream& in, const std::string& name,
   std::vector<std::string> header = csv_header ? *csv_header : NextHeader(reader);
   position_ = base + static_cast<int64_t>(reader.position());
   if (header.empty()) return Status::Ok();  // empty file
-  // Map each wanted column (timestamp first, then schema fields) to its index.
-  std::vector<std::string> wanted;
-  if (!spec_.ts_field.empty()) wanted.push_back(spec_.ts_field);
-  for (const auto& f : spec_.fields) wanted.push_back(f.name);
-  std::vector<int> col(wanted.size(), -1);
-  for (size_t w = 0; w < wanted.size(); ++w) {
-    for (size_t c = 0; c < header.size(); ++c) {
-      if (header[c] == wanted[w]) col[w] = static_cast<int>(c);
-    }
-  }
-  if (!spec_.ts_field.empty() && col[0] < 0) {
-    return Status::Error(name + ": the CSV header has no column \"" + spec_.ts_field +
-                         "\" (the timestamp field)");
-  }
-  const size_t ncols = header.size();
-  std::vector<RawCell> cells(wanted.size());
+  std::vector<int> col;
+  Status m = MapCsvColumns(header, name, &col);
+  if (!m.ok()) return m;
+  std::vector<RawCell> cells(col.size());
   while (true) {
     if (cancel_ && cancel_->load()) return Status::Error("cancelled");
     CsvReader::Outcome o = reader.Next(&fields, &reason);
     position_ = base + static_cast<int64_t>(reader.position());
     if (o == CsvReader::Outcome::kEnd) break;
-    Status s;
     if (o == CsvReader::Outcome::kError) {
       Reject(reason);
-    } else if (fields.size() != ncols) {
+      continue;
+    }
+    if (fields.size() != header.size()) {
       Reject("csv_field_count");
-    } else {
-      for (size_t w = 0; w < wanted.size(); ++w) {
+      continue;
+    }
+    for (size_t w = 0; w < col.size(); ++w) {
+      RawCell& cell = cells[w];
+      if (col[w] < 0) {
+        cell.kind = RawCell::kMissing;
+        continue;
+      }
+      CsvField& f = fields[col[w]];
+      cell.kind = (f.text.empty() && !f.quoted) ? RawCell::kNull : RawCell::kText;
+      cell.text.swap(f.text);
+    }
+    Status s = Process(cells);
+    if (!s.ok()) return s;
+  }
+  return Status::Ok();
+}
+
+Status JobPipeline::RunCsvChunk(const char* data, size_t len, const std::string& name,
+                                const std::vector<std::string>& header, int64_t base_offset) {
+  position_ = base_offset;
+  if (header.empty()) return Status::Ok();
+  std::vector<int> col;
+  Status m = MapCsvColumns(header, name, &col);
+  if (!m.ok()) return m;
+  CsvScanOptions opts;
+  opts.delimiter = spec_.csv_delimiter;
+  opts.max_line_bytes = spec_.max_line_bytes;
+  CsvScanner scanner(opts);
+  CsvRecords& recs = scan_records_;
+  std::vector<RawCell> cells(col.size());
+  std::string scratch;
+  size_t done = 0;
+  while (done < len) {
+    // The chunk holds complete records (FileSource cuts between records), so it is
+    // scanned as final input; a chunk over 4 GiB would be scanned in parts.
+    size_t used = scanner.Scan(data + done, len - done, /*final=*/true, &recs);
+    for (size_t r = 0; r < recs.size(); ++r) {
+      if (cancel_ && cancel_->load()) return Status::Error("cancelled");
+      const CsvRecordSpan& rec = recs.record(r);
+      position_ = base_offset + static_cast<int64_t>(done + rec.offset + rec.length);
+      if (rec.error != CsvError::kNone) {
+        Reject(CsvErrorReason(rec.error));
+        continue;
+      }
+      if (rec.num_fields != header.size()) {
+        Reject("csv_field_count");
+        continue;
+      }
+      for (size_t w = 0; w < col.size(); ++w) {
         RawCell& cell = cells[w];
         if (col[w] < 0) {
           cell.kind = RawCell::kMissing;
           continue;
         }
-        CsvField& f = fields[col[w]];
-        cell.kind = (f.text.empty() && !f.quoted) ? RawCell::kNull : RawCell::kText;
-        cell.text.swap(f.text);
+        const CsvFieldSpan& f = recs.field(r, static_cast<size_t>(col[w]));
+        std::string_view text = CsvFieldText(data + done, f, &scratch);
+        cell.kind = (text.empty() && !f.quoted) ? RawCell::kNull : RawCell::kText;
+        cell.text.assign(text.data(), text.size());
       }
-      s = Process(cells);
+      Status s = Process(cells);
+      if (!s.ok()) return s;
     }
-    if (!s.ok()) return s;
+    if (used == 0) break;
+    done += used;
   }
+  position_ = base_offset + static_cast<int64_t>(len);
   return Status::Ok();
 }
 

@@ -16,6 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include "agent/cleaner.h"
+#include "agent/csv_scanner.h"
 #include "agent/raw_cell.h"
 #include "common/job_spec.h"
 #include "common/record.h"
@@ -58,6 +59,12 @@ class JobPipeline {
   // or cancellation; bad rows are counted, not errors.
   Status Run(std::istream& in, const std::string& name,
              const std::vector<std::string>* csv_header = nullptr, int64_t base_offset = 0);
+  // CSV only: processes data[0, len), complete records (or the end of a file) that start
+  // `base_offset` bytes into a file whose header is `header`, with the SIMD scanner
+  // (agent/csv_scanner.h). Same results as Run() over the same bytes. REQUIRES: data
+  // stays valid during the call.
+  Status RunCsvChunk(const char* data, size_t len, const std::string& name,
+                     const std::vector<std::string>& header, int64_t base_offset);
   // At the end of the input: releases the records the clean ops hold back (fill
   // linear), then hands any partial batch to the sink.
   Status Flush();
@@ -78,6 +85,10 @@ class JobPipeline {
  private:
   Status RunCsv(std::istream& in, const std::string& name,
                 const std::vector<std::string>* csv_header);
+  // Maps the timestamp and schema fields to header columns (-1: absent); an error when
+  // the timestamp column is missing.
+  Status MapCsvColumns(const std::vector<std::string>& header, const std::string& name,
+                       std::vector<int>* col) const;
   Status RunNdjson(std::istream& in);
   // Casts, cleans and batches one parsed row.
   Status Process(const std::vector<RawCell>& cells);
@@ -96,6 +107,7 @@ class JobPipeline {
   std::vector<Record> pending_;
   int64_t pending_since_ms_ = 0;
   JobCounters counters_;
+  CsvRecords scan_records_;  // reused by RunCsvChunk: steady-state scanning allocates nothing
   int64_t position_ = 0;
   mutable std::mutex snapshot_mu_;
   JobCounters snapshot_;
