@@ -146,6 +146,21 @@ std::vector<std::string> ReadCsvHeader(std::istream& in, const JobSpec& spec, in
   return header;
 }
 
+namespace {
+// Fills the cells of one CSV row: wanted column w comes from row field col[w] through
+// set(field, cell); a column the header lacks is a missing cell.
+template <typename SetCell>
+void FillCells(const std::vector<int>& col, std::vector<RawCell>* cells, SetCell set) {
+  for (size_t w = 0; w < col.size(); ++w) {
+    if (col[w] < 0) {
+      (*cells)[w].kind = RawCell::kMissing;
+    } else {
+      set(static_cast<size_t>(col[w]), &(*cells)[w]);
+    }
+  }
+}
+}  // namespace
+
 Status JobPipeline::MapCsvColumns(const std::vector<std::string>& header, const std::string& name,
                                   std::vector<int>* col) const {
   // Each wanted column (timestamp first, then schema fields) to its index in the header.
@@ -191,16 +206,11 @@ Status JobPipeline::RunCsv(std::istream& in, const std::string& name,
       Reject("csv_field_count");
       continue;
     }
-    for (size_t w = 0; w < col.size(); ++w) {
-      RawCell& cell = cells[w];
-      if (col[w] < 0) {
-        cell.kind = RawCell::kMissing;
-        continue;
-      }
-      CsvField& f = fields[col[w]];
-      cell.kind = (f.text.empty() && !f.quoted) ? RawCell::kNull : RawCell::kText;
-      cell.text.swap(f.text);
-    }
+    FillCells(col, &cells, [&](size_t c, RawCell* cell) {
+      CsvField& f = fields[c];
+      cell->kind = (f.text.empty() && !f.quoted) ? RawCell::kNull : RawCell::kText;
+      cell->text.swap(f.text);
+    });
     Status s = Process(cells);
     if (!s.ok()) return s;
   }
@@ -238,17 +248,12 @@ Status JobPipeline::RunCsvChunk(const char* data, size_t len, const std::string&
         Reject("csv_field_count");
         continue;
       }
-      for (size_t w = 0; w < col.size(); ++w) {
-        RawCell& cell = cells[w];
-        if (col[w] < 0) {
-          cell.kind = RawCell::kMissing;
-          continue;
-        }
-        const CsvFieldSpan& f = recs.field(r, static_cast<size_t>(col[w]));
+      FillCells(col, &cells, [&](size_t c, RawCell* cell) {
+        const CsvFieldSpan& f = recs.field(r, c);
         std::string_view text = CsvFieldText(data + done, f, &scratch);
-        cell.kind = (text.empty() && !f.quoted) ? RawCell::kNull : RawCell::kText;
-        cell.text.assign(text.data(), text.size());
-      }
+        cell->kind = (text.empty() && !f.quoted) ? RawCell::kNull : RawCell::kText;
+        cell->text.assign(text.data(), text.size());
+      });
       Status s = Process(cells);
       if (!s.ok()) return s;
     }
