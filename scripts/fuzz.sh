@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build-fuzz}
 SECONDS_EACH=${FUZZ_SECONDS:-60}
-TARGETS=${FUZZ_TARGETS:-"batch_decoder_fuzz job_spec_fuzz csv_reader_fuzz ndjson_reader_fuzz timestamp_fuzz ack_fuzz"}
+TARGETS=${FUZZ_TARGETS:-"batch_decoder_fuzz job_spec_fuzz csv_scanner_fuzz csv_reader_fuzz ndjson_reader_fuzz timestamp_fuzz ack_fuzz"}
 
 if ! command -v clang++ >/dev/null || ! ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-*.a >/dev/null 2>&1; then
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO=sudo
