@@ -56,7 +56,7 @@ bool CastValue(const RawCell& cell, FieldType type, Value* out) {
       return true;
     }
     if (cell.kind != RawCell::kText) return false;
-    *out = cell.text;
+    *out = std::string(cell.text);
     return true;
   }
   if (IsNullCell(cell)) {
@@ -71,7 +71,7 @@ bool CastValue(const RawCell& cell, FieldType type, Value* out) {
       return true;
     }
     case FieldType::kInt: {
-      const std::string& t = cell.text;  // for kNumber this is the JSON token
+      std::string_view t = cell.text;  // for kNumber this is the JSON token
       if (cell.kind != RawCell::kNumber && cell.kind != RawCell::kText) return false;
       auto i = ParseStrictInt(t);
       if (!i) return false;
@@ -105,7 +105,7 @@ std::optional<int64_t> CastTimestamp(const RawCell& cell, TimestampFormat format
     return ParseIso8601Ms(cell.text);
   }
   if (cell.kind != RawCell::kNumber && cell.kind != RawCell::kText) return std::nullopt;
-  const std::string& text = cell.text;
+  std::string_view text = cell.text;
   double scale = format == TimestampFormat::kEpochS    ? 1000.0
                  : format == TimestampFormat::kEpochMs ? 1.0
                                                        : 0.001;

@@ -209,7 +209,7 @@ Status JobPipeline::RunCsv(std::istream& in, const std::string& name,
     FillCells(col, &cells, [&](size_t c, RawCell* cell) {
       CsvField& f = fields[c];
       cell->kind = (f.text.empty() && !f.quoted) ? RawCell::kNull : RawCell::kText;
-      cell->text.swap(f.text);
+      cell->text = f.text;
     });
     Status s = Process(cells);
     if (!s.ok()) return s;
@@ -230,7 +230,7 @@ Status JobPipeline::RunCsvChunk(const char* data, size_t len, const std::string&
   CsvScanner scanner(opts);
   CsvRecords& recs = scan_records_;
   std::vector<RawCell> cells(col.size());
-  std::string scratch;
+  std::vector<std::string> scratch(col.size());  // unescaped texts, one per cell
   size_t done = 0;
   while (done < len) {
     // The chunk holds complete records (FileSource cuts between records), so it is
@@ -250,9 +250,8 @@ Status JobPipeline::RunCsvChunk(const char* data, size_t len, const std::string&
       }
       FillCells(col, &cells, [&](size_t c, RawCell* cell) {
         const CsvFieldSpan& f = recs.field(r, c);
-        std::string_view text = CsvFieldText(data + done, f, &scratch);
-        cell->kind = (text.empty() && !f.quoted) ? RawCell::kNull : RawCell::kText;
-        cell->text.assign(text.data(), text.size());
+        cell->text = CsvFieldText(data + done, f, &scratch[cell - cells.data()]);
+        cell->kind = (cell->text.empty() && !f.quoted) ? RawCell::kNull : RawCell::kText;
       });
       Status s = Process(cells);
       if (!s.ok()) return s;

@@ -70,7 +70,7 @@ RawCell ToCell(simdjson::ondemand::value v) {
       while (!raw.empty() && (raw.back() == ' ' || raw.back() == '\t' || raw.back() == '\r')) {
         raw.remove_suffix(1);
       }
-      cell.text = std::string(raw);
+      cell.text = raw;
       if (v.get_double().get(cell.number)) {
         cell.kind = RawCell::kOther;
       } else {
@@ -84,7 +84,7 @@ RawCell ToCell(simdjson::ondemand::value v) {
         cell.kind = RawCell::kOther;
       } else {
         cell.kind = RawCell::kText;
-        cell.text = std::string(s);
+        cell.text = s;
       }
       break;
     }

@@ -40,7 +40,7 @@ TEST_CASE("malformed, non-object and over-long lines are errors with reasons") {
   std::string reason;
   std::vector<std::string> got;
   for (auto o = r.Next(&c, &reason); o != NdjsonReader::Outcome::kEnd; o = r.Next(&c, &reason)) {
-    got.push_back(o == NdjsonReader::Outcome::kRow ? "row:" + c[0].text : reason);
+    got.push_back(o == NdjsonReader::Outcome::kRow ? "row:" + std::string(c[0].text) : reason);
   }
   CHECK(got == std::vector<std::string>{"json_malformed", "json_not_object", "json_not_object",
                                         "json_malformed", "line_too_long", "row:2"});
