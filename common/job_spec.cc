@@ -912,7 +912,12 @@ Status Build(const ordered_json& j, JobSpec* spec) {
   spec->input_path = in.value("path", std::string());
   spec->format = in.at("format").get<std::string>();
   if (in.contains("csv")) {
-    spec->csv_delimiter = in["csv"].value("delimiter", std::string(","))[0];
+    const auto& csv = in["csv"];
+    spec->csv_delimiter = csv.value("delimiter", std::string(","))[0];
+    spec->csv_header = csv.value("header", true);
+    spec->csv_columns = csv.value("columns", std::vector<std::string>());
+    spec->csv_comment = csv.value("comment", std::string());
+    spec->csv_decimal = csv.value("decimal", std::string("."))[0];
   }
   if (spec->format != "csv" && in.contains("csv")) {
     return Err("/input/csv", "only allowed with format \"csv\"");

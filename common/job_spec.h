@@ -81,6 +81,10 @@ struct JobSpec {
   std::string input_path;  // may contain {agent_id}
   std::string format;      // "csv" | "ndjson"
   char csv_delimiter = ',';
+  bool csv_header = true;                // the first record of a file is its header
+  std::vector<std::string> csv_columns;  // explicit column names ("" = from the header)
+  std::string csv_comment;               // "" = no comment lines
+  char csv_decimal = '.';                // decimal separator of float cells
   size_t max_line_bytes = 1 << 20;
 
   std::string ts_field;  // "" when the spec has no timestamp
