@@ -49,16 +49,17 @@ JobCounters JobCounters::FromJson(const nlohmann::json& j) {
 JobPipeline::JobPipeline(const JobSpec& spec, BatchSink sink, const std::atomic<bool>* cancel)
     : spec_(spec), sink_(std::move(sink)), cancel_(cancel), cleaner_(spec) {}
 
-void JobPipeline::Reject(const std::string& reason) {
+void JobPipeline::Reject(const std::string& reason, std::string_view raw) {
   ++counters_.read;
   ++counters_.rejected;
   ++counters_.reasons[reason];
+  if (reject_observer_) reject_observer_(reason, raw);
 }
 
-Status JobPipeline::Process(const std::vector<RawCell>& cells) {
+Status JobPipeline::Process(const std::vector<RawCell>& cells, std::string_view raw) {
   Record r;
   if (const char* reason = CastRecord(spec_, cells, &r)) {
-    Reject(reason);
+    Reject(reason, raw);
     return Status::Ok();
   }
   ++counters_.read;
@@ -199,11 +200,11 @@ Status JobPipeline::RunCsv(std::istream& in, const std::string& name,
     position_ = base + static_cast<int64_t>(reader.position());
     if (o == CsvReader::Outcome::kEnd) break;
     if (o == CsvReader::Outcome::kError) {
-      Reject(reason);
+      Reject(reason, {});
       continue;
     }
     if (fields.size() != header.size()) {
-      Reject("csv_field_count");
+      Reject("csv_field_count", {});
       continue;
     }
     FillCells(col, &cells, [&](size_t c, RawCell* cell) {
@@ -211,7 +212,7 @@ Status JobPipeline::RunCsv(std::istream& in, const std::string& name,
       cell->kind = (f.text.empty() && !f.quoted) ? RawCell::kNull : RawCell::kText;
       cell->text = f.text;
     });
-    Status s = Process(cells);
+    Status s = Process(cells, {});
     if (!s.ok()) return s;
   }
   return Status::Ok();
@@ -240,12 +241,13 @@ Status JobPipeline::RunCsvChunk(const char* data, size_t len, const std::string&
       if (cancel_ && cancel_->load()) return Status::Error("cancelled");
       const CsvRecordSpan& rec = recs.record(r);
       position_ = base_offset + static_cast<int64_t>(done + rec.offset + rec.length);
+      const std::string_view raw(data + done + rec.offset, rec.length);
       if (rec.error != CsvError::kNone) {
-        Reject(CsvErrorReason(rec.error));
+        Reject(CsvErrorReason(rec.error), raw);
         continue;
       }
       if (rec.num_fields != header.size()) {
-        Reject("csv_field_count");
+        Reject("csv_field_count", raw);
         continue;
       }
       FillCells(col, &cells, [&](size_t c, RawCell* cell) {
@@ -253,7 +255,7 @@ Status JobPipeline::RunCsvChunk(const char* data, size_t len, const std::string&
         cell->text = CsvFieldText(data + done, f, &scratch[cell - cells.data()]);
         cell->kind = (cell->text.empty() && !f.quoted) ? RawCell::kNull : RawCell::kText;
       });
-      Status s = Process(cells);
+      Status s = Process(cells, raw);
       if (!s.ok()) return s;
     }
     if (used == 0) break;
@@ -277,10 +279,10 @@ Status JobPipeline::RunNdjson(std::istream& in) {
     position_ = base + static_cast<int64_t>(reader.position());
     if (o == NdjsonReader::Outcome::kEnd) break;
     if (o == NdjsonReader::Outcome::kError) {
-      Reject(reason);
+      Reject(reason, reader.raw());
       continue;
     }
-    Status s = Process(cells);
+    Status s = Process(cells, reader.raw());
     if (!s.ok()) return s;
   }
   return Status::Ok();

@@ -10,10 +10,10 @@
 #include <istream>
 #include <map>
 #include <mutex>
-#include <string>
-#include <vector>
-
 #include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+#include <vector>
 
 #include "agent/cleaner.h"
 #include "agent/csv_scanner.h"
@@ -32,7 +32,7 @@ struct JobCounters {
   int64_t rejected = 0;  // could not be parsed or cast
   int64_t dropped = 0;   // removed by a clean op
   std::map<std::string, int64_t> reasons;
-  int64_t batches = 0;   // batches handed to the sink
+  int64_t batches = 0;                      // batches handed to the sink
   std::map<std::string, int64_t> repaired;  // values changed (kept) by a clean op, by reason
 
   // {"read":..,"kept":..,"rejected":..,"dropped":..,"reasons":{..},"batches":..}, plus
@@ -45,6 +45,12 @@ struct JobCounters {
 // Receives each batch of kept records (at most spec.batch_max_records). An error aborts
 // the job.
 using BatchSink = std::function<Status(std::vector<Record>&& records)>;
+
+// Told about each rejected row: its reason and its raw text as read (the CSV record or
+// the JSON line, line end included; empty when the row was never read whole, e.g. a
+// line_too_long found by the file source). Runs on the pipeline's thread; `raw` is valid during the
+// call only.
+using RejectObserver = std::function<void(const std::string& reason, std::string_view raw)>;
 
 class JobPipeline {
  public:
@@ -74,9 +80,14 @@ class JobPipeline {
   // call: everything before it is in this batch or counted.
   int64_t position() const { return position_; }
   // Counts a row rejected before parsing (e.g. a line too long for the reader).
-  void CountReject(const std::string& reason) { Reject(reason); }
+  void CountReject(const std::string& reason) { Reject(reason, {}); }
+  // Sets (or, with nullptr, clears) the observer of rejected rows.
+  void set_reject_observer(RejectObserver observer) { reject_observer_ = std::move(observer); }
   // Starts counting from a checkpoint's counters.
-  void RestoreCounters(const JobCounters& c) { counters_ = c; Publish(); }
+  void RestoreCounters(const JobCounters& c) {
+    counters_ = c;
+    Publish();
+  }
   // A consistent copy of the counters as of the last batch boundary (or Flush).
   JobCounters Snapshot() const;
   // The live counters. REQUIRES: called from the thread running the pipeline.
@@ -90,17 +101,18 @@ class JobPipeline {
   Status MapCsvColumns(const std::vector<std::string>& header, const std::string& name,
                        std::vector<int>* col) const;
   Status RunNdjson(std::istream& in);
-  // Casts, cleans and batches one parsed row.
-  Status Process(const std::vector<RawCell>& cells);
+  // Casts, cleans and batches one parsed row; `raw` is its text, for a reject.
+  Status Process(const std::vector<RawCell>& cells, std::string_view raw);
   // Batches the records in cleaned_ (what the cleaner let through).
   Status KeepCleaned();
   // Hands any partial batch to the sink.
   Status Seal();
-  void Reject(const std::string& reason);
+  void Reject(const std::string& reason, std::string_view raw);
   void Publish();
 
   const JobSpec& spec_;
   BatchSink sink_;
+  RejectObserver reject_observer_;
   const std::atomic<bool>* cancel_;
   Cleaner cleaner_;
   std::vector<Record> cleaned_;

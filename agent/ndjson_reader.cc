@@ -12,8 +12,7 @@ struct NdjsonReader::Impl {
   std::string line;
 };
 
-NdjsonReader::NdjsonReader(std::istream& in, std::vector<std::string> keys,
-                           size_t max_line_bytes)
+NdjsonReader::NdjsonReader(std::istream& in, std::vector<std::string> keys, size_t max_line_bytes)
     : impl_(new Impl) {
   impl_->in = &in;
   impl_->keys = std::move(keys);
@@ -35,8 +34,7 @@ bool IsBlank(const std::string& s) {
 // Reads one line of at most `max` bytes into *out. Returns false at EOF with nothing
 // read; sets *too_long (and discards the rest of the line) when the line is longer.
 // Adds the bytes consumed, newline included, to *consumed.
-bool ReadLine(std::istream& in, size_t max, std::string* out, bool* too_long,
-              uint64_t* consumed) {
+bool ReadLine(std::istream& in, size_t max, std::string* out, bool* too_long, uint64_t* consumed) {
   out->clear();
   *too_long = false;
   std::streambuf* sb = in.rdbuf();
@@ -98,6 +96,8 @@ RawCell ToCell(simdjson::ondemand::value v) {
 }
 }  // namespace
 
+std::string_view NdjsonReader::raw() const { return impl_->line; }
+
 NdjsonReader::Outcome NdjsonReader::Next(std::vector<RawCell>* cells, std::string* reason) {
   Impl& d = *impl_;
   bool too_long = false;
@@ -113,7 +113,8 @@ NdjsonReader::Outcome NdjsonReader::Next(std::vector<RawCell>* cells, std::strin
   cells->assign(d.keys.size(), RawCell{});
   d.line.reserve(d.line.size() + simdjson::SIMDJSON_PADDING);
   simdjson::ondemand::document doc;
-  if (d.parser.iterate(simdjson::padded_string_view(d.line.data(), d.line.size(), d.line.capacity()))
+  if (d.parser
+          .iterate(simdjson::padded_string_view(d.line.data(), d.line.size(), d.line.capacity()))
           .get(doc)) {
     *reason = "json_malformed";
     return Outcome::kError;

@@ -8,6 +8,7 @@
 #include <istream>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "agent/raw_cell.h"
@@ -29,6 +30,10 @@ class NdjsonReader {
   size_t line() const { return line_; }
   // Bytes of input consumed so far: the end of the last returned line.
   uint64_t position() const { return position_; }
+  // The last line read (without its LF; its first max_line_bytes after a line_too_long).
+  // Valid until the
+  // next call of Next.
+  std::string_view raw() const;
 
  private:
   struct Impl;
