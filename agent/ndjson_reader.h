@@ -31,8 +31,7 @@ class NdjsonReader {
   // Bytes of input consumed so far: the end of the last returned line.
   uint64_t position() const { return position_; }
   // The last line read (without its LF; its first max_line_bytes after a line_too_long).
-  // Valid until the
-  // next call of Next.
+  // Valid until the next call of Next.
   std::string_view raw() const;
 
  private:
