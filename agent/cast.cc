@@ -8,17 +8,86 @@
 
 namespace edgeline {
 
+namespace {
+
+// Exact powers of ten: a double holds 10^k exactly up to k = 22.
+constexpr double kPow10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
+                             1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+
+inline bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+
+// The number text after an optional '+': [-] digits [. digits] [(e|E) [+|-] digits], with
+// at least one mantissa digit. Returns false for anything else.
+//
+// Most sensor values have few digits and a small exponent: then mantissa m < 2^53 and
+// 10^|e| <= 10^22 are both exact doubles, so m * 10^e (or m / 10^-e) is one correctly
+// rounded operation (Clinger's fast path) and *exact is set. Otherwise the caller parses
+// the validated text with std::from_chars.
+inline bool ScanDecimal(std::string_view t, double* fast, bool* exact) {
+  const char* p = t.data();
+  const char* end = p + t.size();
+  bool neg = false;
+  if (p < end && *p == '-') {
+    neg = true;
+    ++p;
+  }
+  uint64_t m = 0;
+  int digits = 0;   // significant digits accumulated in m
+  int dropped = 0;  // integer digits beyond 19 (m would overflow)
+  int frac = 0;     // fraction digits accumulated in m
+  bool any = false;
+  for (; p < end && IsDigit(*p); ++p) {
+    any = true;
+    if (digits < 19) {
+      m = m * 10 + static_cast<uint64_t>(*p - '0');
+      digits += m != 0;
+    } else {
+      ++dropped;
+    }
+  }
+  if (p < end && *p == '.') {
+    for (++p; p < end && IsDigit(*p); ++p) {
+      any = true;
+      if (digits < 19) {
+        m = m * 10 + static_cast<uint64_t>(*p - '0');
+        digits += m != 0;
+        ++frac;
+      } else {
+        ++dropped;  // a fraction digit we cannot hold: not exact
+      }
+    }
+  }
+  if (!any) return false;
+  int exp = 0;
+  if (p < end && (*p == 'e' || *p == 'E')) {
+    ++p;
+    bool eneg = false;
+    if (p < end && (*p == '+' || *p == '-')) eneg = *p++ == '-';
+    if (p == end || !IsDigit(*p)) return false;
+    for (; p < end && IsDigit(*p); ++p) {
+      if (exp < 100000) exp = exp * 10 + (*p - '0');
+    }
+    if (eneg) exp = -exp;
+  }
+  if (p != end) return false;
+  const int e10 = exp - frac;
+  *exact = dropped == 0 && m <= (uint64_t{1} << 53) && e10 >= -22 && e10 <= 22;
+  if (*exact) {
+    const double d = static_cast<double>(m);
+    *fast = e10 < 0 ? d / kPow10[-e10] : d * kPow10[e10];
+    if (neg) *fast = -*fast;
+  }
+  return true;
+}
+
+}  // namespace
+
 std::optional<double> ParseStrictDouble(std::string_view text) {
   if (!text.empty() && text[0] == '+') text.remove_prefix(1);
-  if (text.empty()) return std::nullopt;
-  char c = text[0];
-  if (!((c >= '0' && c <= '9') || c == '-' || c == '.')) return std::nullopt;
-  for (char ch : text) {  // from_chars would accept "nan", "inf" and hex after '-'
-    bool ok = (ch >= '0' && ch <= '9') || ch == '-' || ch == '+' || ch == '.' || ch == 'e' ||
-              ch == 'E';
-    if (!ok) return std::nullopt;
-  }
   double v;
+  bool exact = false;
+  if (!ScanDecimal(text, &v, &exact)) return std::nullopt;
+  if (exact) return v;
   auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
   if (ec != std::errc() || ptr != text.data() + text.size() || !std::isfinite(v)) {
     return std::nullopt;
@@ -86,9 +155,12 @@ bool CastValue(const RawCell& cell, FieldType type, Value* out) {
       if (cell.kind != RawCell::kText) return false;
       std::string t;
       for (char c : cell.text) t += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-      if (t == "true" || t == "1") *out = true;
-      else if (t == "false" || t == "0") *out = false;
-      else return false;
+      if (t == "true" || t == "1")
+        *out = true;
+      else if (t == "false" || t == "0")
+        *out = false;
+      else
+        return false;
       return true;
     }
     case FieldType::kString:
@@ -135,10 +207,14 @@ std::string ValueText(const Value& v) {
       auto res = std::to_chars(buf, buf + sizeof(buf), std::get<double>(v));
       return std::string(buf, res.ptr);
     }
-    case 2: return std::to_string(std::get<int64_t>(v));
-    case 3: return std::get<std::string>(v);
-    case 4: return std::get<bool>(v) ? "true" : "false";
-    default: return "";
+    case 2:
+      return std::to_string(std::get<int64_t>(v));
+    case 3:
+      return std::get<std::string>(v);
+    case 4:
+      return std::get<bool>(v) ? "true" : "false";
+    default:
+      return "";
   }
 }
 
@@ -187,9 +263,12 @@ bool RecastValue(const Value& in, FieldType to, Value* out) {
         *out = in;
         return true;
       }
-      if (is_int ? std::get<int64_t>(in) == 0 : d == 0) *out = false;
-      else if (is_int ? std::get<int64_t>(in) == 1 : d == 1) *out = true;
-      else return false;
+      if (is_int ? std::get<int64_t>(in) == 0 : d == 0)
+        *out = false;
+      else if (is_int ? std::get<int64_t>(in) == 1 : d == 1)
+        *out = true;
+      else
+        return false;
       return true;
     case FieldType::kString:
       break;

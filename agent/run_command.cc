@@ -4,32 +4,11 @@
 #include <iostream>
 
 #include "agent/job_pipeline.h"
+#include "agent/record_writer.h"
 #include "common/config.h"
 #include "common/file_util.h"
 
 namespace edgeline {
-
-namespace {
-
-nlohmann::ordered_json RecordJson(const JobSpec& spec, const Record& r) {
-  nlohmann::ordered_json j;
-  if (!spec.ts_field.empty()) j[spec.ts_field] = r.ts_ms;
-  for (size_t i = 0; i < spec.fields.size(); ++i) {
-    if (i < spec.emitted.size() && !spec.emitted[i]) continue;  // select, drop, redact
-    const Value& v = r.values[i];
-    auto& slot = j[i < spec.out_names.size() ? spec.out_names[i] : spec.fields[i].name];
-    switch (v.index()) {
-      case 1: slot = std::get<double>(v); break;
-      case 2: slot = std::get<int64_t>(v); break;
-      case 3: slot = std::get<std::string>(v); break;
-      case 4: slot = std::get<bool>(v); break;
-      default: slot = nullptr;
-    }
-  }
-  return j;
-}
-
-}  // namespace
 
 int RunCommand(const std::vector<std::string>& args) {
   Config cfg({{"job", "", "job spec file (JSON)"},
@@ -57,15 +36,14 @@ int RunCommand(const std::vector<std::string>& args) {
   }
   auto spec = ParseJobSpec(*text);
   if (!spec.ok()) {
-    std::cerr << "edgeline-agent run: " << cfg.Get("job") << ": " << spec.status().message() << "\n";
+    std::cerr << "edgeline-agent run: " << cfg.Get("job") << ": " << spec.status().message()
+              << "\n";
     return 2;
   }
   std::string out;
+  const NdjsonRecordWriter writer(spec.value());
   JobPipeline pipeline(spec.value(), [&](std::vector<Record>&& records) {
-    for (const auto& r : records) {
-      out += RecordJson(spec.value(), r).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-      out += '\n';
-    }
+    for (const auto& r : records) writer.Append(r, &out);
     std::fwrite(out.data(), 1, out.size(), stdout);
     out.clear();
     return std::ferror(stdout) ? Status::Error("cannot write to stdout") : Status::Ok();

@@ -1,6 +1,10 @@
-#include <catch2/catch.hpp>
-
 #include "agent/cast.h"
+
+#include <catch2/catch.hpp>
+#include <charconv>
+#include <cmath>
+#include <cstring>
+#include <random>
 
 using namespace edgeline;
 
@@ -14,11 +18,96 @@ TEST_CASE("strict decimal parsing") {
   CHECK(ParseStrictDouble("-3.5") == -3.5);
   CHECK(ParseStrictDouble("+.5") == 0.5);
   CHECK(ParseStrictDouble("1e3") == 1000.0);
-  for (const char* bad : {"", " 1", "1 ", "nan", "inf", "-inf", "0x10", "1,5", "ERR", "--", "1e999",
-                          "+"}) {
+  for (const char* bad :
+       {"", " 1", "1 ", "nan", "inf", "-inf", "0x10", "1,5", "ERR", "--", "1e999", "+"}) {
     INFO(bad);
     CHECK_FALSE(ParseStrictDouble(bad).has_value());
   }
+}
+
+// The reference: what ParseStrictDouble accepted before its fast path, i.e. std::from_chars
+// over the whole text after an optional '+', restricted to [-.0-9] starts and finite results.
+static std::optional<double> ReferenceStrictDouble(std::string_view text) {
+  if (!text.empty() && text[0] == '+') text.remove_prefix(1);
+  if (text.empty()) return std::nullopt;
+  const char c = text[0];
+  if (!((c >= '0' && c <= '9') || c == '-' || c == '.')) return std::nullopt;
+  for (char ch : text) {
+    if (!((ch >= '0' && ch <= '9') || ch == '-' || ch == '+' || ch == '.' || ch == 'e' ||
+          ch == 'E')) {
+      return std::nullopt;
+    }
+  }
+  double v;
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc() || ptr != text.data() + text.size() || !std::isfinite(v)) {
+    return std::nullopt;
+  }
+  return v;
+}
+
+TEST_CASE("strict decimal parsing: the fast path equals from_chars, bit for bit") {
+  std::vector<std::string> cases = {"0",
+                                    "-0",
+                                    "0.0",
+                                    "5.",
+                                    ".5",
+                                    "-.5",
+                                    "+-5",
+                                    "1e22",
+                                    "1e23",
+                                    "9007199254740992",
+                                    "9007199254740993",
+                                    "0.1",
+                                    "0.3",
+                                    "123456789012345678",
+                                    "1234567890123456789",
+                                    "12345678901234567890",
+                                    "1e-22",
+                                    "1e-23",
+                                    "4.35",
+                                    "21.37",
+                                    "1013.25",
+                                    "-40.125",
+                                    "1E+05",
+                                    "1e",
+                                    "1e+",
+                                    "1.2.3",
+                                    "1e5.5",
+                                    "00000000000000000000000001.5",
+                                    "0.000000000000000000000001",
+                                    "1e-400",
+                                    "1e400",
+                                    "2.2250738585072014e-308",
+                                    "17976931348623157e292"};
+  std::mt19937_64 rng(42);
+  const std::string alphabet = "0123456789012345678901234567890123456789..--+eE";
+  for (int i = 0; i < 200000; ++i) {
+    std::string t;
+    const size_t n = 1 + rng() % 24;
+    for (size_t k = 0; k < n; ++k) t += alphabet[rng() % alphabet.size()];
+    cases.push_back(t);
+  }
+  for (int i = 0; i < 100000; ++i) {  // typical sensor values: digits '.' digits
+    std::string t = std::to_string(rng() % 100000) + "." + std::to_string(rng() % 10000000);
+    if (rng() % 2) t = "-" + t;
+    cases.push_back(t);
+  }
+  size_t accepted = 0;
+  for (const auto& t : cases) {
+    const auto got = ParseStrictDouble(t);
+    const auto want = ReferenceStrictDouble(t);
+    INFO(t);
+    REQUIRE(got.has_value() == want.has_value());
+    if (got) {
+      ++accepted;
+      uint64_t a, b;
+      std::memcpy(&a, &*got, 8);
+      std::memcpy(&b, &*want, 8);
+      REQUIRE(a == b);
+    }
+  }
+  CHECK(accepted > 100000);
 }
 
 TEST_CASE("timestamps in every epoch unit and ISO 8601") {

@@ -1,0 +1,37 @@
+// Writes cleaned records as NDJSON, one object per line: the timestamp field (epoch ms)
+// and the emitted fields under their output names, in schema order. Used by
+// `edgeline-agent run`, where writing the output is most of the work, so it avoids a DOM:
+// keys are quoted once, numbers are formatted with std::to_chars.
+//
+// Numbers: ints in decimal; floats as their shortest round-trip text, with ".0" added
+// when that text is a whole number without an exponent (so 100.0 stays a float for
+// readers that type by syntax). Strings: JSON-escaped; invalid UTF-8 sequences become
+// U+FFFD, one per invalid byte.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "common/job_spec.h"
+#include "common/record.h"
+
+namespace edgeline {
+
+class NdjsonRecordWriter {
+ public:
+  // `spec` must outlive the writer.
+  explicit NdjsonRecordWriter(const JobSpec& spec);
+
+  // Appends r as one line (with its '\n') to *out.
+  void Append(const Record& r, std::string* out) const;
+
+ private:
+  const JobSpec& spec_;
+  std::string ts_key_;             // "\"ts\":" or "" without a timestamp
+  std::vector<std::string> keys_;  // per schema field: "\"name\":", "" if not emitted
+};
+
+// Appends s as a JSON string literal (quotes included) to *out.
+void AppendJsonString(std::string_view s, std::string* out);
+
+}  // namespace edgeline
