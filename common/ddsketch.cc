@@ -205,10 +205,8 @@ DDSketch::DDSketch(double alpha, int max_buckets) : DDSketch(Unchecked{}, alpha,
 DDSketch::DDSketch(Unchecked, double alpha, int max_buckets)
     : alpha_(alpha),
       max_buckets_(max_buckets),
-      gamma_((1 + alpha) / (1 - alpha)),
       // log(gamma) = log(1 + 2 alpha / (1 - alpha)); 2 / (gamma + 1) = 1 - alpha.
       log_gamma_(std::log1p(2 * alpha / (1 - alpha))),
-      inv_log_gamma_(1 / log_gamma_),
       log_value_offset_(std::log1p(-alpha)),
       min_index_(0),
       max_index_(0) {

@@ -162,9 +162,7 @@ class DDSketch {
 
   double alpha_;
   int max_buckets_;
-  double gamma_;
-  double log_gamma_;
-  double inv_log_gamma_;
+  double log_gamma_;         // gamma = (1 + alpha) / (1 - alpha)
   double log_value_offset_;  // log(2 / (gamma + 1))
   int32_t min_index_;        // IndexOf(kMinIndexable)
   int32_t max_index_;        // IndexOf(DBL_MAX)
