@@ -22,21 +22,76 @@ size_t Utf8SequenceLength(const unsigned char* p, const unsigned char* end) {
   return 0;
 }
 
-void AppendDouble(double d, std::string* out) {
-  char buf[32];
-  const auto res = std::to_chars(buf, buf + sizeof(buf), d);
-  out->append(buf, res.ptr);
-  if (std::memchr(buf, '.', res.ptr - buf) == nullptr &&
-      std::memchr(buf, 'e', res.ptr - buf) == nullptr) {
-    out->append(".0");
-  }
+constexpr double kPow10[] = {1e0, 1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,
+                             1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17};
+
+// Writes the digits of v (> 0) ending just before `end`; returns the first digit.
+char* WriteDigitsBackwards(uint64_t v, char* end) {
+  do {
+    *--end = static_cast<char>('0' + v % 10);
+    v /= 10;
+  } while (v != 0);
+  return end;
 }
 
-void AppendInt(int64_t i, std::string* out) {
-  char buf[24];
-  const auto res = std::to_chars(buf, buf + sizeof(buf), i);
-  out->append(buf, res.ptr);
+// Writes d in fixed notation with the fewest fraction digits k that read back as d:
+// m = round(|d| * 10^k) is exact below 2^53 and so is 10^k, so reading "m/10^k" gives the
+// correctly rounded m / 10^k, which is what is checked. When no neighbour m +- 1 also
+// reads back as d, m is the only k-digit candidate, so the text is the one a
+// shortest-digits algorithm gives; for sensor values (a few digits) several times faster. Returns
+// nullptr when |d| is outside [1e-3, 1e15) or needs too many digits.
+char* WriteFixed(double d, char* p) {
+  const double a = d < 0 ? -d : d;
+  if (!(a >= 1e-3 && a < 1e15)) return nullptr;
+  for (int k = 0; k < 18; ++k) {
+    const double scaled = a * kPow10[k];
+    if (scaled >= 9007199254740992.0) return nullptr;  // 2^53
+    const auto m = static_cast<uint64_t>(scaled + 0.5);
+    if (static_cast<double>(m) / kPow10[k] != a) continue;
+    // Near full precision a neighbour may read back as d too; the shortest text is then
+    // the one nearest to d, which needs exact arithmetic: leave it to std::to_chars.
+    if (static_cast<double>(m - 1) / kPow10[k] == a ||
+        static_cast<double>(m + 1) / kPow10[k] == a) {
+      return nullptr;
+    }
+    if (d < 0) *p++ = '-';
+    char digits[24];
+    char* end = digits + sizeof(digits);
+    char* first = WriteDigitsBackwards(m, end);
+    size_t n = static_cast<size_t>(end - first);
+    if (n <= static_cast<size_t>(k)) {  // 0.0ddd: pad with zeros after the point
+      *p++ = '0';
+      *p++ = '.';
+      for (size_t z = n; z < static_cast<size_t>(k); ++z) *p++ = '0';
+      std::memcpy(p, first, n);
+      return p + n;
+    }
+    const size_t int_digits = n - static_cast<size_t>(k);
+    std::memcpy(p, first, int_digits);
+    p += int_digits;
+    *p++ = '.';
+    if (k == 0) {
+      *p++ = '0';  // a whole number stays recognisably a float
+      return p;
+    }
+    std::memcpy(p, first + int_digits, static_cast<size_t>(k));
+    return p + k;
+  }
+  return nullptr;
 }
+
+// Writes d (finite) at p, which has room for 32 bytes; returns the end.
+char* WriteDouble(double d, char* p) {
+  if (char* end = WriteFixed(d, p)) return end;
+  const auto res = std::to_chars(p, p + 32, d);
+  if (std::memchr(p, '.', res.ptr - p) == nullptr && std::memchr(p, 'e', res.ptr - p) == nullptr) {
+    std::memcpy(res.ptr, ".0", 2);
+    return res.ptr + 2;
+  }
+  return res.ptr;
+}
+
+char* WriteInt(int64_t i, char* p) { return std::to_chars(p, p + 24, i).ptr; }
 
 }  // namespace
 
@@ -112,38 +167,59 @@ NdjsonRecordWriter::NdjsonRecordWriter(const JobSpec& spec) : spec_(spec) {
 }
 
 void NdjsonRecordWriter::Append(const Record& r, std::string* out) const {
+  // Numbers and keys are written straight into room made for them (32 bytes per number
+  // is enough for any double or int64); strings go through AppendJsonString.
+  size_t room = ts_key_.size() + 40;
+  for (size_t i = 0; i < keys_.size(); ++i) room += keys_[i].size() + 40;
+  size_t used = out->size();
+  out->resize(used + room);
+  char* p = out->data() + used;
   char sep = '{';
   if (!ts_key_.empty()) {
-    out->push_back(sep);
+    *p++ = sep;
     sep = ',';
-    out->append(ts_key_);
-    AppendInt(r.ts_ms, out);
+    std::memcpy(p, ts_key_.data(), ts_key_.size());
+    p = WriteInt(r.ts_ms, p + ts_key_.size());
   }
   for (size_t i = 0; i < keys_.size(); ++i) {
     if (keys_[i].empty()) continue;
-    out->push_back(sep);
+    *p++ = sep;
     sep = ',';
-    out->append(keys_[i]);
+    std::memcpy(p, keys_[i].data(), keys_[i].size());
+    p += keys_[i].size();
     const Value& v = r.values[i];
     switch (v.index()) {
       case 1:
-        AppendDouble(std::get<double>(v), out);
+        p = WriteDouble(std::get<double>(v), p);
         break;
       case 2:
-        AppendInt(std::get<int64_t>(v), out);
+        p = WriteInt(std::get<int64_t>(v), p);
         break;
-      case 3:
+      case 3: {
+        // Strings have no fixed bound: finish what is written, append, make room again.
+        used = static_cast<size_t>(p - out->data());
+        out->resize(used);
         AppendJsonString(std::get<std::string>(v), out);
+        used = out->size();
+        out->resize(used + room);
+        p = out->data() + used;
         break;
-      case 4:
-        out->append(std::get<bool>(v) ? "true" : "false");
+      }
+      case 4: {
+        const bool b = std::get<bool>(v);
+        std::memcpy(p, b ? "true" : "false", b ? 4 : 5);
+        p += b ? 4 : 5;
         break;
+      }
       default:
-        out->append("null");
+        std::memcpy(p, "null", 4);
+        p += 4;
     }
   }
-  if (sep == '{') out->push_back('{');
-  out->append("}\n");
+  if (sep == '{') *p++ = '{';
+  *p++ = '}';
+  *p++ = '\n';
+  out->resize(static_cast<size_t>(p - out->data()));
 }
 
 }  // namespace edgeline

@@ -3,9 +3,10 @@
 // `edgeline-agent run`, where writing the output is most of the work, so it avoids a DOM:
 // keys are quoted once, numbers are formatted with std::to_chars.
 //
-// Numbers: ints in decimal; floats as their shortest round-trip text, with ".0" added
-// when that text is a whole number without an exponent (so 100.0 stays a float for
-// readers that type by syntax). Strings: JSON-escaped; invalid UTF-8 sequences become
+// Numbers: ints in decimal; floats in fixed notation with the fewest fraction digits
+// that read back as the same double when 1e-3 <= |x| < 1e15 (21.37, 100.0: a whole
+// number keeps ".0" so it stays a float for readers that type by syntax), else as the
+// shortest round-trip text of std::to_chars (1e+20, 1e-04). Strings: JSON-escaped; invalid UTF-8 sequences become
 // U+FFFD, one per invalid byte.
 #pragma once
 

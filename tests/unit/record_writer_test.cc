@@ -1,7 +1,10 @@
 #include "agent/record_writer.h"
 
 #include <catch2/catch.hpp>
+#include <charconv>
+#include <cmath>
 #include <nlohmann/json.hpp>
+#include <random>
 
 using namespace edgeline;
 
@@ -42,7 +45,7 @@ TEST_CASE("record writer: every value type, in schema order") {
         "{\"ts\":1793527200000,\"device\":null,\"temp\":100.0,\"n\":null,\"ok\":false}\n");
 }
 
-TEST_CASE("record writer: floats are shortest round-trip text, whole ones keep .0") {
+TEST_CASE("record writer: floats are the fewest digits that read back, whole ones keep .0") {
   const JobSpec spec = Spec(R"([{"op": "select", "fields": ["temp"]}])");
   auto temp = [&](double d) { return Write(spec, Record{0, {Value{}, d, Value{}, Value{}}}); };
   CHECK(temp(0.1) == "{\"ts\":0,\"temp\":0.1}\n");
@@ -52,9 +55,38 @@ TEST_CASE("record writer: floats are shortest round-trip text, whole ones keep .
   CHECK(temp(0.0001) == "{\"ts\":0,\"temp\":1e-04}\n");
   CHECK(temp(123456.0) == "{\"ts\":0,\"temp\":123456.0}\n");
   // Every line parses back to the same double.
+  CHECK(temp(100000.0) == "{\"ts\":0,\"temp\":100000.0}\n");
+  CHECK(temp(0.001) == "{\"ts\":0,\"temp\":0.001}\n");
+  CHECK(temp(-0.0625) == "{\"ts\":0,\"temp\":-0.0625}\n");
+  CHECK(temp(0.30000000000000004) == "{\"ts\":0,\"temp\":0.30000000000000004}\n");
+  CHECK(temp(123456789012345.6) == "{\"ts\":0,\"temp\":123456789012345.6}\n");
   for (double d : {0.1, 1e20, 1e-300, 5e-324, 1.7976931348623157e308, 21.37, -40.125}) {
     const auto j = nlohmann::json::parse(temp(d));
     CHECK(j["temp"].get<double>() == d);
+  }
+  // In the fixed range the text is the shortest that reads back: the same digits as
+  // std::to_chars in fixed format, on a million random values.
+  std::mt19937_64 rng(7);
+  for (int i = 0; i < 1000000; ++i) {
+    double d;
+    switch (i % 3) {
+      case 0:
+        d = static_cast<double>(rng() % 2000000) / 100.0 - 10000;
+        break;  // 2 decimals
+      case 1:
+        d = std::ldexp(static_cast<double>(rng() >> 11), -40);
+        break;  // any bits
+      default:
+        d = static_cast<double>(rng() % 100000) / 1000.0;
+        break;
+    }
+    if (std::fabs(d) < 1e-3) continue;
+    const std::string got = temp(d);
+    char buf[64];
+    auto res = std::to_chars(buf, buf + sizeof(buf), d, std::chars_format::fixed);
+    std::string want(buf, res.ptr);
+    if (want.find('.') == std::string::npos) want += ".0";
+    REQUIRE(got == "{\"ts\":0,\"temp\":" + want + "}\n");
   }
 }
 
