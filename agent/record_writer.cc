@@ -38,8 +38,8 @@ char* WriteDigitsBackwards(uint64_t v, char* end) {
 // m = round(|d| * 10^k) is exact below 2^53 and so is 10^k, so reading "m/10^k" gives the
 // correctly rounded m / 10^k, which is what is checked. When no neighbour m +- 1 also
 // reads back as d, m is the only k-digit candidate, so the text is the one a
-// shortest-digits algorithm gives; for sensor values (a few digits) several times faster. Returns
-// nullptr when |d| is outside [1e-3, 1e15) or needs too many digits.
+// shortest-digits algorithm gives; for sensor values (a few digits) several times
+// faster. Returns nullptr when |d| is outside [1e-3, 1e15) or needs too many digits.
 char* WriteFixed(double d, char* p) {
   const double a = d < 0 ? -d : d;
   if (!(a >= 1e-3 && a < 1e15)) return nullptr;
@@ -50,8 +50,9 @@ char* WriteFixed(double d, char* p) {
     if (static_cast<double>(m) / kPow10[k] != a) continue;
     // Near full precision a neighbour may read back as d too; the shortest text is then
     // the one nearest to d, which needs exact arithmetic: leave it to std::to_chars.
-    if (static_cast<double>(m - 1) / kPow10[k] == a ||
-        static_cast<double>(m + 1) / kPow10[k] == a) {
+    // Below 2^52 the step 10^-k exceeds d's ulp, so no neighbour can.
+    if (m >= (uint64_t{1} << 52) && (static_cast<double>(m - 1) / kPow10[k] == a ||
+                                     static_cast<double>(m + 1) / kPow10[k] == a)) {
       return nullptr;
     }
     if (d < 0) *p++ = '-';
