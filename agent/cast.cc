@@ -26,38 +26,22 @@ inline bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 inline bool ScanDecimal(std::string_view t, double* fast, bool* exact) {
   const char* p = t.data();
   const char* end = p + t.size();
-  bool neg = false;
-  if (p < end && *p == '-') {
-    neg = true;
-    ++p;
-  }
+  const bool neg = p < end && *p == '-';
+  p += neg;
+  // Digits before and after the point go into m; more than 19 could overflow it, and
+  // then (rare: such texts are not exact anyway) only the syntax is checked.
   uint64_t m = 0;
-  int digits = 0;   // significant digits accumulated in m
-  int dropped = 0;  // integer digits beyond 19 (m would overflow)
-  int frac = 0;     // fraction digits accumulated in m
-  bool any = false;
-  for (; p < end && IsDigit(*p); ++p) {
-    any = true;
-    if (digits < 19) {
-      m = m * 10 + static_cast<uint64_t>(*p - '0');
-      digits += m != 0;
-    } else {
-      ++dropped;
-    }
-  }
+  const char* int_start = p;
+  while (p < end && IsDigit(*p)) m = m * 10 + static_cast<uint64_t>(*p++ - '0');
+  const char* int_end = p;
+  const char* frac_start = p;
   if (p < end && *p == '.') {
-    for (++p; p < end && IsDigit(*p); ++p) {
-      any = true;
-      if (digits < 19) {
-        m = m * 10 + static_cast<uint64_t>(*p - '0');
-        digits += m != 0;
-        ++frac;
-      } else {
-        ++dropped;  // a fraction digit we cannot hold: not exact
-      }
-    }
+    frac_start = ++p;
+    while (p < end && IsDigit(*p)) m = m * 10 + static_cast<uint64_t>(*p++ - '0');
   }
-  if (!any) return false;
+  const auto int_digits = int_end - int_start;
+  const auto frac = p - frac_start;
+  if (int_digits + frac == 0) return false;
   int exp = 0;
   if (p < end && (*p == 'e' || *p == 'E')) {
     ++p;
@@ -70,8 +54,8 @@ inline bool ScanDecimal(std::string_view t, double* fast, bool* exact) {
     if (eneg) exp = -exp;
   }
   if (p != end) return false;
-  const int e10 = exp - frac;
-  *exact = dropped == 0 && m <= (uint64_t{1} << 53) && e10 >= -22 && e10 <= 22;
+  const auto e10 = exp - frac;
+  *exact = int_digits + frac <= 19 && m <= (uint64_t{1} << 53) && e10 >= -22 && e10 <= 22;
   if (*exact) {
     const double d = static_cast<double>(m);
     *fast = e10 < 0 ? d / kPow10[-e10] : d * kPow10[e10];
@@ -125,7 +109,7 @@ bool CastValue(const RawCell& cell, FieldType type, Value* out) {
       return true;
     }
     if (cell.kind != RawCell::kText) return false;
-    *out = std::string(cell.text);
+    out->emplace<std::string>(cell.text);  // one copy, no temporary
     return true;
   }
   if (IsNullCell(cell)) {

@@ -168,6 +168,13 @@ int64_t Cleaner::Drain(std::vector<Record>* out, ReasonCounts* drops, ReasonCoun
   return t.dropped;
 }
 
+bool Cleaner::HoldsRecords() const {
+  for (size_t i = 0; i < spec_.clean.size(); ++i) {
+    if (IsLinearFill(i)) return true;
+  }
+  return false;
+}
+
 size_t Cleaner::held() const {
   size_t n = 0;
   for (const auto& f : fill_) {

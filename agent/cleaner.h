@@ -49,6 +49,9 @@ class Cleaner {
   int64_t Drain(std::vector<Record>* out, ReasonCounts* drops, ReasonCounts* repairs);
   // Records held by linear fills.
   size_t held() const;
+  // True when an op may hold records back (a linear fill): then records must go through
+  // Push; otherwise Apply gives the same outcome.
+  bool HoldsRecords() const;
 
   // The single-record form: applies every op to *r in place. Returns nullptr when the
   // record is kept, else its drop reason ("drop_null", "range", "dedup", "cast", "fill",

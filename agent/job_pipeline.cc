@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <cstring>
 #include <iostream>
+#include <iterator>
 
 #include "agent/cast.h"
 #include "agent/csv_reader.h"
@@ -51,7 +52,11 @@ JobCounters JobCounters::FromJson(const nlohmann::json& j) {
 }
 
 JobPipeline::JobPipeline(const JobSpec& spec, BatchSink sink, const std::atomic<bool>* cancel)
-    : spec_(spec), sink_(std::move(sink)), cancel_(cancel), cleaner_(spec) {}
+    : spec_(spec),
+      sink_(std::move(sink)),
+      cancel_(cancel),
+      cleaner_(spec),
+      cleaner_holds_records_(cleaner_.HoldsRecords()) {}
 
 void JobPipeline::Reject(const std::string& reason, std::string_view raw) {
   ++counters_.read;
@@ -61,33 +66,61 @@ void JobPipeline::Reject(const std::string& reason, std::string_view raw) {
 }
 
 Status JobPipeline::Process(const std::vector<RawCell>& cells, std::string_view raw) {
-  Record r;
+  // The record is built in place at the end of the pending batch, from a spare record
+  // when there is one (its values keep their storage), and taken back if it is not kept.
+  if (spare_.empty()) {
+    pending_.emplace_back();
+  } else {
+    pending_.push_back(std::move(spare_.back()));
+    spare_.pop_back();
+  }
+  Record& r = pending_.back();
+  auto take_back = [this] {
+    spare_.push_back(std::move(pending_.back()));
+    pending_.pop_back();
+  };
   if (const char* reason = CastRecord(spec_, cells, &r)) {
+    take_back();
     Reject(reason, raw);
     return Status::Ok();
   }
   ++counters_.read;
+  if (!cleaner_holds_records_) {
+    // Every op decides on this record alone: apply them in place.
+    if (const char* reason = cleaner_.Apply(&r, &counters_.repaired)) {
+      take_back();
+      ++counters_.dropped;
+      ++counters_.reasons[reason];
+      return Status::Ok();
+    }
+    return KeepLast();
+  }
+  // A linear fill may hold this record back and release earlier ones.
+  Record held = std::move(r);
+  pending_.pop_back();
   counters_.dropped +=
-      cleaner_.Push(std::move(r), &cleaned_, &counters_.reasons, &counters_.repaired);
+      cleaner_.Push(std::move(held), &cleaned_, &counters_.reasons, &counters_.repaired);
   return KeepCleaned();
+}
+
+Status JobPipeline::KeepLast() {
+  ++counters_.kept;
+  if (pending_.size() == 1) pending_since_ms_ = NowMs();
+  // The clock is read every kClockEvery records only (a clock read costs as much as
+  // casting a record): a fast input overstays batch_max_ms by microseconds, and a slow
+  // one is sealed by FlushIfDue between reads.
+  if (pending_.size() >= spec_.batch_max_records ||
+      (pending_.size() % kClockEvery == 0 && NowMs() - pending_since_ms_ >= spec_.batch_max_ms)) {
+    return Seal();
+  }
+  return Status::Ok();
 }
 
 Status JobPipeline::KeepCleaned() {
   Status s;
   for (size_t i = 0; i < cleaned_.size() && s.ok(); ++i) {
-    ++counters_.kept;
-    if (pending_.empty()) {
-      pending_since_ms_ = NowMs();
-      pending_.reserve(std::min<size_t>(spec_.batch_max_records, 8192));
-    }
     pending_.push_back(std::move(cleaned_[i]));
-    // The clock is read every kClockEvery records only (a clock read costs as much as
-    // casting a record): a fast input overstays batch_max_ms by microseconds, and a slow
-    // one is sealed by FlushIfDue between reads.
-    if (pending_.size() >= spec_.batch_max_records ||
-        (pending_.size() % kClockEvery == 0 && NowMs() - pending_since_ms_ >= spec_.batch_max_ms)) {
-      s = Seal();
-    }
+    s = KeepLast();
   }
   cleaned_.clear();
   return s;
@@ -127,6 +160,17 @@ Status JobPipeline::Seal() {
       --counters_.batches;
       return s;
     }
+    // Records the sink left in the batch are reused for the next ones: allocating and
+    // freeing a batch of records costs more than casting them. Either vector keeps its
+    // capacity.
+    if (spare_.empty()) {
+      spare_.swap(batch);
+    } else {
+      std::move(batch.begin(), batch.end(), std::back_inserter(spare_));
+    }
+    batch.clear();
+    pending_.swap(batch);
+    pending_.reserve(std::min<size_t>(spec_.batch_max_records, 8192));
   }
   Publish();
   return Status::Ok();

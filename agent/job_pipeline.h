@@ -43,7 +43,8 @@ struct JobCounters {
 };
 
 // Receives each batch of kept records (at most spec.batch_max_records). An error aborts
-// the job.
+// the job. The sink may move the records (or the vector) away; whatever it leaves is
+// reused by the pipeline for later records.
 using BatchSink = std::function<Status(std::vector<Record>&& records)>;
 
 // Told about each rejected row: its reason and its raw text as read (the CSV record or
@@ -103,6 +104,8 @@ class JobPipeline {
   Status RunNdjson(std::istream& in);
   // Casts, cleans and batches one parsed row; `raw` is its text, for a reject.
   Status Process(const std::vector<RawCell>& cells, std::string_view raw);
+  // Counts the record just appended to pending_ as kept; seals the batch when full or due.
+  Status KeepLast();
   // Batches the records in cleaned_ (what the cleaner let through).
   Status KeepCleaned();
   // Hands any partial batch to the sink.
@@ -115,8 +118,10 @@ class JobPipeline {
   RejectObserver reject_observer_;
   const std::atomic<bool>* cancel_;
   Cleaner cleaner_;
+  const bool cleaner_holds_records_;  // a linear fill: records go through Cleaner::Push
   std::vector<Record> cleaned_;
   std::vector<Record> pending_;
+  std::vector<Record> spare_;  // records of sealed batches the sink did not take, for reuse
   int64_t pending_since_ms_ = 0;
   JobCounters counters_;
   CsvRecords scan_records_;  // reused by RunCsvChunk: steady-state scanning allocates nothing
