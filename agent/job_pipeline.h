@@ -21,6 +21,7 @@
 #include "common/job_spec.h"
 #include "common/record.h"
 #include "common/status.h"
+#include "common/timestamp.h"
 
 namespace edgeline {
 
@@ -48,7 +49,10 @@ using BatchSink = std::function<Status(std::vector<Record>&& records)>;
 
 class JobPipeline {
  public:
-  // `spec` must outlive the pipeline. `cancel` (may be null) aborts Run when set.
+  // `spec` must outlive the pipeline. `cancel` (may be null) aborts Run when set. What
+  // the job needs from the device is looked up here (the time zone, a redact key); if
+  // something is missing, Run, RunCsvChunk and Flush fail with that error before
+  // processing anything.
   JobPipeline(const JobSpec& spec, BatchSink sink, const std::atomic<bool>* cancel = nullptr);
 
   // Reads `in` to its end. `name` is used in error messages. For CSV, `csv_header`
@@ -103,6 +107,8 @@ class JobPipeline {
   BatchSink sink_;
   const std::atomic<bool>* cancel_;
   Cleaner cleaner_;
+  TimestampParser ts_parser_;
+  Status setup_;  // the first error from building ts_parser_ or cleaner_
   std::vector<Record> cleaned_;
   std::vector<Record> pending_;
   int64_t pending_since_ms_ = 0;
