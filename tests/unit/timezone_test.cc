@@ -325,3 +325,20 @@ TEST_CASE("system zones load from the zone database (the tzdata package)") {
   REQUIRE(etc.ok());
   CHECK(etc.value()->OffsetAt(0) == -5 * 3600);
 }
+
+TEST_CASE("a slim file written by zic: few transitions, the rest from the footer") {
+  // tests/fuzz/corpus/timestamp_fuzz/slim_v2.tzif: `zic -b slim` of Berlin's rules since
+  // 1977 (EU rules, CET-1CEST,M3.5.0,M10.5.0/3), 514 bytes.
+  std::ifstream in(
+      std::string(EDGELINE_SOURCE_DIR) + "/tests/fuzz/corpus/timestamp_fuzz/slim_v2.tzif",
+      std::ios::binary);
+  const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  auto z = TimeZone::FromTzif("Test/Slim", bytes);
+  REQUIRE(z.ok());
+  TimeZone::Resolved r = Resolve(**z, Local(2026, 10, 25, 2, 30));
+  CHECK((r.kind == Kind::kAmbiguous && r.earliest == 1792888200 && r.latest == 1792891800));
+  r = Resolve(**z, Local(2026, 3, 29, 2, 30));
+  CHECK((r.kind == Kind::kNonexistent && r.earliest == 1774747800));
+  r = Resolve(**z, Local(1960, 6, 1, 12, 0));  // python3 zoneinfo Europe/Berlin agrees
+  CHECK((r.kind == Kind::kUnique && r.earliest == -302446800));
+}
