@@ -2,9 +2,6 @@
 
 #include <charconv>
 #include <cmath>
-#include <limits>
-
-#include "common/time_util.h"
 
 namespace edgeline {
 
@@ -155,33 +152,11 @@ bool CastValue(const RawCell& cell, FieldType type, Value* out) {
 
 }  // namespace
 
-std::optional<int64_t> CastTimestamp(const RawCell& cell, TimestampFormat format) {
-  if (format == TimestampFormat::kIso8601) {
-    if (cell.kind != RawCell::kText) return std::nullopt;
-    return ParseIso8601Ms(cell.text);
-  }
-  if (cell.kind != RawCell::kNumber && cell.kind != RawCell::kText) return std::nullopt;
-  std::string_view text = cell.text;
-  double scale = format == TimestampFormat::kEpochS    ? 1000.0
-                 : format == TimestampFormat::kEpochMs ? 1.0
-                                                       : 0.001;
-  // Integers are converted exactly; decimals through double (sub-ms truncated).
-  if (auto i = ParseStrictInt(text)) {
-    if (format == TimestampFormat::kEpochS) {
-      if (*i > std::numeric_limits<int64_t>::max() / 1000 ||
-          *i < std::numeric_limits<int64_t>::min() / 1000) {
-        return std::nullopt;
-      }
-      return *i * 1000;
-    }
-    if (format == TimestampFormat::kEpochMs) return *i;
-    return *i >= 0 ? *i / 1000 : -((-*i + 999) / 1000);
-  }
-  auto d = ParseStrictDouble(text);
-  if (!d) return std::nullopt;
-  double ms = std::floor(*d * scale);
-  if (!(ms > -9.2e18 && ms < 9.2e18)) return std::nullopt;
-  return static_cast<int64_t>(ms);
+TimestampResult CastTimestamp(const RawCell& cell, TimestampParser* parser) {
+  const bool text = cell.kind == RawCell::kText || (cell.kind == RawCell::kNumber &&
+                                                    parser->format() != TimestampFormat::kIso8601);
+  if (!text) return {0, kBadTimestamp};
+  return parser->Parse(cell.text);
 }
 
 std::string ValueText(const Value& v) {
@@ -260,13 +235,14 @@ bool RecastValue(const Value& in, FieldType to, Value* out) {
   return false;
 }
 
-const char* CastRecord(const JobSpec& spec, const std::vector<RawCell>& cells, Record* out) {
+const char* CastRecord(const JobSpec& spec, const std::vector<RawCell>& cells, TimestampParser* ts,
+                       Record* out) {
   size_t base = 0;
   out->ts_ms = 0;
   if (!spec.ts_field.empty()) {
-    auto ts = CastTimestamp(cells[0], spec.ts_format);
-    if (!ts) return "bad_timestamp";
-    out->ts_ms = *ts;
+    const TimestampResult t = CastTimestamp(cells[0], ts);
+    if (!t.ok()) return t.reject;
+    out->ts_ms = t.ms;
     base = 1;
   }
   out->values.resize(spec.fields.size());

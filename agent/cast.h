@@ -16,14 +16,18 @@ namespace edgeline {
 // surrounding space, no nan/inf, no hex. nullopt otherwise.
 std::optional<double> ParseStrictDouble(std::string_view text);
 
-// Converts a timestamp cell to UTC epoch ms; nullopt when missing or unparseable.
-std::optional<int64_t> CastTimestamp(const RawCell& cell, TimestampFormat format);
+// Converts a timestamp cell to UTC epoch ms with the job's parser. Text is parsed as it
+// is; a JSON number by its JSON text, except under iso8601 (bad_timestamp, as is a
+// missing, null, boolean or nested value).
+TimestampResult CastTimestamp(const RawCell& cell, TimestampParser* parser);
 
-// Builds *out from cells laid out as [timestamp (if spec.ts_field), fields...].
+// Builds *out from cells laid out as [timestamp (if spec.ts_field), fields...], the
+// timestamp parsed with `ts` (built from spec.ts; unused without spec.ts_field).
 // Returns nullptr on success, else the reject reason of the first failing step, in
-// order: the timestamp ("bad_timestamp"), then each field in schema order ("cast_error",
-// or "missing_required" for a null required field).
-const char* CastRecord(const JobSpec& spec, const std::vector<RawCell>& cells, Record* out);
+// order: the timestamp ("bad_timestamp", "ambiguous_time", "nonexistent_time"), then each
+// field in schema order ("cast_error", or "missing_required" for a null required field).
+const char* CastRecord(const JobSpec& spec, const std::vector<RawCell>& cells, TimestampParser* ts,
+                       Record* out);
 
 // The `cast` clean op: converts an already typed value to `to`. Returns false when it
 // can't (the op's on_error decides: reject or null). Null stays null; so does "" cast

@@ -56,7 +56,11 @@ JobPipeline::JobPipeline(const JobSpec& spec, BatchSink sink, const std::atomic<
       sink_(std::move(sink)),
       cancel_(cancel),
       cleaner_(spec),
-      cleaner_holds_records_(cleaner_.HoldsRecords()) {}
+      cleaner_holds_records_(cleaner_.HoldsRecords()) {
+  auto ts = TimestampParser::Create(spec.ts);
+  if (ts.ok()) ts_parser_ = std::move(ts.value());
+  setup_ = ts.ok() ? cleaner_.status() : ts.status();
+}
 
 void JobPipeline::Reject(const std::string& reason, std::string_view raw) {
   ++counters_.read;
@@ -79,7 +83,7 @@ Status JobPipeline::Process(const std::vector<RawCell>& cells, std::string_view 
     spare_.push_back(std::move(pending_.back()));
     pending_.pop_back();
   };
-  if (const char* reason = CastRecord(spec_, cells, &r)) {
+  if (const char* reason = CastRecord(spec_, cells, &ts_parser_, &r)) {
     take_back();
     Reject(reason, raw);
     return Status::Ok();
@@ -137,13 +141,13 @@ JobCounters JobPipeline::Snapshot() const {
 }
 
 Status JobPipeline::FlushIfDue(int64_t now_ms) {
-  if (!cleaner_.status().ok()) return cleaner_.status();
+  if (!setup_.ok()) return setup_;
   if (!pending_.empty() && now_ms - pending_since_ms_ >= spec_.batch_max_ms) return Seal();
   return Status::Ok();
 }
 
 Status JobPipeline::Flush() {
-  if (!cleaner_.status().ok()) return cleaner_.status();
+  if (!setup_.ok()) return setup_;
   counters_.dropped += cleaner_.Drain(&cleaned_, &counters_.reasons, &counters_.repaired);
   Status s = KeepCleaned();
   if (!s.ok()) return s;
@@ -274,6 +278,7 @@ Status JobPipeline::RunCsv(std::istream& in, const std::string& name,
 
 Status JobPipeline::RunCsvChunk(const char* data, size_t len, const std::string& name,
                                 const std::vector<std::string>& header, int64_t base_offset) {
+  if (!setup_.ok()) return setup_;
   position_ = base_offset;
   if (header.empty()) return Status::Ok();
   std::vector<int> col;
@@ -344,7 +349,7 @@ Status JobPipeline::RunNdjson(std::istream& in) {
 
 Status JobPipeline::Run(std::istream& in, const std::string& name,
                         const std::vector<std::string>* csv_header, int64_t base_offset) {
-  if (!cleaner_.status().ok()) return cleaner_.status();
+  if (!setup_.ok()) return setup_;
   position_ = base_offset;
   Status s = spec_.format == "csv" ? RunCsv(in, name, csv_header) : RunNdjson(in);
   if (s.ok() && in.bad()) s = Status::Error(name + ": read error");

@@ -21,6 +21,7 @@
 #include "common/job_spec.h"
 #include "common/record.h"
 #include "common/status.h"
+#include "common/timestamp.h"
 
 namespace edgeline {
 
@@ -55,7 +56,10 @@ using RejectObserver = std::function<void(const std::string& reason, std::string
 
 class JobPipeline {
  public:
-  // `spec` must outlive the pipeline. `cancel` (may be null) aborts Run when set.
+  // `spec` must outlive the pipeline. `cancel` (may be null) aborts Run when set. What
+  // the job needs from the device is looked up here (the time zone, a redact key); if
+  // something is missing, Run, RunCsvChunk and Flush fail with that error before
+  // processing anything.
   JobPipeline(const JobSpec& spec, BatchSink sink, const std::atomic<bool>* cancel = nullptr);
 
   // Reads `in` to its end. `name` is used in error messages. For CSV, `csv_header`
@@ -119,6 +123,8 @@ class JobPipeline {
   const std::atomic<bool>* cancel_;
   Cleaner cleaner_;
   const bool cleaner_holds_records_;  // a linear fill: records go through Cleaner::Push
+  TimestampParser ts_parser_;
+  Status setup_;  // the first error from building ts_parser_ or cleaner_
   std::vector<Record> cleaned_;
   std::vector<Record> pending_;
   std::vector<Record> spare_;  // records of sealed batches the sink did not take, for reuse

@@ -19,6 +19,7 @@
 #include "common/job_spec.h"
 #include "common/mqtt_client.h"
 #include "common/time_util.h"
+#include "common/timestamp.h"
 #include "common/topics.h"
 
 namespace edgeline {
@@ -45,6 +46,13 @@ std::optional<JobSpec> LoadSpec(const std::string& path) {
   if (!spec.ok()) {
     std::cerr << "edgeline: " << path << ": " << spec.status().message() << "\n";
     return std::nullopt;
+  }
+  // The spec is valid: agents load the time zone themselves. One this machine does not
+  // know is most likely a typo, so say so, without refusing the spec.
+  auto ts = TimestampParser::Create(spec->ts);
+  if (!ts.ok()) {
+    std::cerr << "edgeline: " << path << ": warning: " << ts.status().message()
+              << "; agents without the zone fail the job\n";
   }
   return std::move(spec.value());
 }

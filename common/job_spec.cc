@@ -929,10 +929,25 @@ Status Build(const ordered_json& j, JobSpec* spec) {
     const auto& ts = schema["timestamp"];
     spec->ts_field = ts.at("field").get<std::string>();
     std::string fmt = ts.at("format").get<std::string>();
-    spec->ts_format = fmt == "iso8601"    ? TimestampFormat::kIso8601
+    spec->ts.format = fmt == "iso8601"    ? TimestampFormat::kIso8601
                       : fmt == "epoch_s"  ? TimestampFormat::kEpochS
                       : fmt == "epoch_ms" ? TimestampFormat::kEpochMs
-                                          : TimestampFormat::kEpochUs;
+                      : fmt == "epoch_us" ? TimestampFormat::kEpochUs
+                      : fmt == "epoch_ns" ? TimestampFormat::kEpochNs
+                                          : TimestampFormat::kStrftime;
+    if (ts.contains("pattern")) {
+      spec->ts.pattern = ts["pattern"].get<std::string>();
+      auto compiled = TimePattern::Compile(spec->ts.pattern);
+      if (!compiled.ok()) return Err("/schema/timestamp/pattern", compiled.status().message());
+    }
+    spec->ts.timezone = ts.value("timezone", spec->ts.timezone);
+    const std::string ambiguous = ts.value("ambiguous", std::string("earliest"));
+    spec->ts.ambiguous = ambiguous == "latest"   ? AmbiguousPolicy::kLatest
+                         : ambiguous == "reject" ? AmbiguousPolicy::kReject
+                                                 : AmbiguousPolicy::kEarliest;
+    spec->ts.nonexistent = ts.value("nonexistent", std::string("shift_forward")) == "reject"
+                               ? NonexistentPolicy::kReject
+                               : NonexistentPolicy::kShiftForward;
   }
   for (const auto& [name, f] : schema.at("fields").items()) {
     if (name == spec->ts_field) {

@@ -15,10 +15,9 @@
 
 #include "common/record.h"
 #include "common/status.h"
+#include "common/timestamp.h"
 
 namespace edgeline {
-
-enum class TimestampFormat { kIso8601, kEpochS, kEpochMs, kEpochUs };
 
 // One clean op (docs/job-spec.md#clean-ops), resolved by BuildClean: field names are
 // schema field indices (the Record layout never changes; -1 is the timestamp where an op
@@ -88,7 +87,10 @@ struct JobSpec {
   size_t max_line_bytes = 1 << 20;
 
   std::string ts_field;  // "" when the spec has no timestamp
-  TimestampFormat ts_format = TimestampFormat::kIso8601;
+  // Format, pattern (checked), time zone name (not loaded: TimestampParser::Create loads
+  // it where the job runs, so the CLI and the aggregator need no zone database) and DST
+  // policy.
+  TimestampSpec ts;
   std::vector<FieldDef> fields;  // declared order
   std::vector<std::string> keys;
 

@@ -41,6 +41,18 @@ int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d) {
   return era * 146097 + static_cast<int64_t>(doe) - 719468;
 }
 
+void CivilFromDays(int64_t days, int64_t* y, unsigned* m, unsigned* d) {
+  const int64_t z = days + 719468;
+  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  const unsigned doe = static_cast<unsigned>(z - era * 146097);
+  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const unsigned mp = (5 * doy + 2) / 153;
+  *d = doy - (153 * mp + 2) / 5 + 1;
+  *m = mp < 10 ? mp + 3 : mp - 9;
+  *y = static_cast<int64_t>(yoe) + era * 400 + (*m <= 2);
+}
+
 namespace {
 bool Digits(std::string_view s, size_t pos, size_t n, int* out) {
   if (pos + n > s.size()) return false;
@@ -52,23 +64,26 @@ bool Digits(std::string_view s, size_t pos, size_t n, int* out) {
   *out = v;
   return true;
 }
-bool IsLeap(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
+bool IsLeap(int64_t y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
 }  // namespace
 
-std::optional<int64_t> ParseIso8601Ms(std::string_view s) {
+int DaysInMonth(int64_t year, int month) {
+  static const int kMonthDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  return kMonthDays[month - 1] + (month == 2 && IsLeap(year) ? 1 : 0);
+}
+
+bool ParseIso8601Local(std::string_view s, LocalTime* out) {
   int y, mo, d, h, mi, sec;
   if (!Digits(s, 0, 4, &y) || s.size() < 19 || s[4] != '-' || !Digits(s, 5, 2, &mo) ||
       s[7] != '-' || !Digits(s, 8, 2, &d) || (s[10] != 'T' && s[10] != 't' && s[10] != ' ') ||
       !Digits(s, 11, 2, &h) || s[13] != ':' || !Digits(s, 14, 2, &mi) || s[16] != ':' ||
       !Digits(s, 17, 2, &sec)) {
-    return std::nullopt;
+    return false;
   }
-  static const int kMonthDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  if (mo < 1 || mo > 12 || d < 1) return std::nullopt;
-  int mdays = kMonthDays[mo - 1] + (mo == 2 && IsLeap(y) ? 1 : 0);
-  if (d > mdays || h > 23 || mi > 59 || sec > 60) return std::nullopt;  // 60: leap second
+  if (mo < 1 || mo > 12 || d < 1) return false;
+  if (d > DaysInMonth(y, mo) || h > 23 || mi > 59 || sec > 60) return false;  // 60: leap second
   size_t i = 19;
-  int64_t ms = 0;
+  int ms = 0;
   if (i < s.size() && (s[i] == '.' || s[i] == ',')) {
     ++i;
     size_t start = i;
@@ -78,47 +93,48 @@ std::optional<int64_t> ParseIso8601Ms(std::string_view s) {
       scale /= 10;
       ++i;
     }
-    if (i == start) return std::nullopt;
+    if (i == start) return false;
   }
-  int64_t offset_min = 0;
+  out->has_offset = false;
+  out->offset_s = 0;
   if (i < s.size()) {
     char c = s[i];
     if ((c == 'Z' || c == 'z') && i + 1 == s.size()) {
       ++i;
     } else if (c == '+' || c == '-') {
       int oh, om;
-      if (!Digits(s, i + 1, 2, &oh)) return std::nullopt;
+      if (!Digits(s, i + 1, 2, &oh)) return false;
       size_t j = i + 3;
       if (j < s.size() && s[j] == ':') ++j;
-      if (!Digits(s, j, 2, &om) || j + 2 != s.size() || oh > 23 || om > 59) return std::nullopt;
-      offset_min = (oh * 60 + om) * (c == '+' ? 1 : -1);
+      if (!Digits(s, j, 2, &om) || j + 2 != s.size() || oh > 23 || om > 59) return false;
+      out->offset_s = (oh * 3600 + om * 60) * (c == '+' ? 1 : -1);
       i = s.size();
     } else {
-      return std::nullopt;
+      return false;
     }
+    out->has_offset = true;
   }
-  if (i != s.size()) return std::nullopt;
+  if (i != s.size()) return false;
   int64_t days = DaysFromCivil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d));
-  int64_t secs = days * 86400 + h * 3600 + mi * 60 + sec - offset_min * 60;
-  return secs * 1000 + ms;
+  out->local_s = days * 86400 + h * 3600 + mi * 60 + sec;
+  out->ms = ms;
+  return true;
+}
+
+std::optional<int64_t> ParseIso8601Ms(std::string_view text) {
+  LocalTime t;
+  if (!ParseIso8601Local(text, &t)) return std::nullopt;
+  return (t.local_s - t.offset_s) * 1000 + t.ms;
 }
 
 std::string FormatIso8601(int64_t epoch_ms) {
-  int64_t secs = epoch_ms >= 0 ? epoch_ms / 1000 : -((-epoch_ms + 999) / 1000);
+  int64_t secs = FloorDiv(epoch_ms, 1000);
   int ms = static_cast<int>(epoch_ms - secs * 1000);
-  int64_t days = secs >= 0 ? secs / 86400 : -((-secs + 86399) / 86400);
+  int64_t days = FloorDiv(secs, 86400);
   int64_t rem = secs - days * 86400;
-  // civil_from_days (Howard Hinnant).
-  int64_t z = days + 719468;
-  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  const unsigned doe = static_cast<unsigned>(z - era * 146097);
-  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  int64_t y = static_cast<int64_t>(yoe) + era * 400;
-  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const unsigned mp = (5 * doy + 2) / 153;
-  const unsigned d = doy - (153 * mp + 2) / 5 + 1;
-  const unsigned m = mp < 10 ? mp + 3 : mp - 9;
-  y += (m <= 2);
+  int64_t y;
+  unsigned m, d;
+  CivilFromDays(days, &y, &m, &d);
   char buf[40];
   std::snprintf(buf, sizeof(buf), "%04lld-%02u-%02uT%02d:%02d:%02d.%03dZ",
                 static_cast<long long>(y), m, d, static_cast<int>(rem / 3600),

@@ -41,9 +41,10 @@ set(CPACK_DEBIAN_PACKAGE_ARCHITECTURE ${EDGELINE_DEB_ARCH})
 set(CPACK_DEBIAN_PACKAGE_SECTION net)
 set(CPACK_DEBIAN_PACKAGE_HOMEPAGE "https://github.com/edgeline/edgeline")
 # Library dependencies from dpkg-shlibdeps (works for arm64 too when the :arm64 runtime
-# libraries are installed, as `make cross-arm64` does), plus what the scripts use.
+# libraries are installed, as `make cross-arm64` does), plus what the scripts use and the
+# zone database the agent reads for schema.timestamp.timezone (/usr/share/zoneinfo).
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
-set(CPACK_DEBIAN_PACKAGE_DEPENDS "adduser")
+set(CPACK_DEBIAN_PACKAGE_DEPENDS "adduser, tzdata")
 set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA
     ${CMAKE_SOURCE_DIR}/packaging/deb/postinst
     ${CMAKE_SOURCE_DIR}/packaging/deb/prerm

@@ -12,6 +12,9 @@ PKGS=(
   libcpp-httplib-dev libbenchmark-dev
   prometheus
   python3 python3-yaml curl
+  # The zone database: the agent reads schema.timestamp.timezone from it, the unit tests
+  # resolve Europe/Berlin and others.
+  tzdata
   # systemd-analyze verify for the units (tests/integration/14_deploy_files.py); nothing
   # is started.
   systemd

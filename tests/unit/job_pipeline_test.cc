@@ -211,3 +211,59 @@ TEST_CASE("the SIMD chunk path gives the same records and counters as the reader
     }
   }
 }
+
+namespace {
+JobSpec ZonedSpec(const std::string& timezone) {
+  auto r = ParseJobSpec(R"({
+    "job_id": "t", "version": 1, "target": {"agents": ["a"]}, "mode": "batch",
+    "input": {"type": "stdin", "format": "csv"},
+    "schema": {"timestamp": {"field": "ts", "format": "strftime", "pattern": "%d.%m.%Y %H:%M",
+                             "timezone": ")" +
+                        timezone + R"(", "ambiguous": "reject",
+                             "nonexistent": "reject"},
+               "fields": {"temp": {"type": "float"}}}
+  })");
+  REQUIRE(r.ok());
+  return r.value();
+}
+}  // namespace
+
+TEST_CASE("local timestamps are read in the job's zone; DST rejects have their own reasons") {
+  JobSpec spec = ZonedSpec("Europe/Berlin");
+  Collected out;
+  JobPipeline p(spec, out.Sink());
+  std::istringstream in(
+      "ts,temp\n"
+      "01.07.2026 12:00,1\n"  // CEST: 10:00 UTC
+      "29.03.2026 02:30,2\n"  // skipped by the spring change
+      "25.10.2026 02:30,3\n"  // twice in the autumn
+      "25.10.2026 03:30,4\n"  // CET: 02:30 UTC
+      "2026-07-01 12:00,5\n");
+  REQUIRE(p.Run(in, "test").ok());
+  REQUIRE(p.Flush().ok());
+  CHECK(p.counters().reasons == std::map<std::string, int64_t>{{"ambiguous_time", 1},
+                                                               {"bad_timestamp", 1},
+                                                               {"nonexistent_time", 1}});
+  REQUIRE(out.records.size() == 2);
+  // python3: datetime(2026,7,1,10,tzinfo=timezone.utc).timestamp() and (2026,10,25,2,30)
+  CHECK(out.records[0].ts_ms == 1782900000000);
+  CHECK(out.records[1].ts_ms == 1792895400000);
+}
+
+TEST_CASE("a time zone missing on the device fails the job before it reads anything") {
+  JobSpec spec = ZonedSpec("Mars/Olympus_Mons");
+  Collected out;
+  JobPipeline p(spec, out.Sink());
+  const std::string data = "01.07.2026 12:00,1\n";
+  std::istringstream in("ts,temp\n" + data);
+  Status s = p.Run(in, "test");
+  REQUIRE_FALSE(s.ok());
+  CHECK(s.message().rfind(
+            "job spec /schema/timestamp/timezone: unknown time zone \"Mars/Olympus_Mons\"", 0) ==
+        0);
+  CHECK(p.RunCsvChunk(data.data(), data.size(), "test", {"ts", "temp"}, 8).message() ==
+        s.message());
+  CHECK(p.Flush().message() == s.message());
+  CHECK(p.counters().read == 0);
+  CHECK(out.records.empty());
+}

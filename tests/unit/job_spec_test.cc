@@ -116,6 +116,80 @@ TEST_CASE("semantic errors name the field too") {
   CHECK(ErrorOf(j) == "job spec /clean/2/min: min is greater than max");
 }
 
+TEST_CASE("the timestamp section: formats, pattern, time zone and DST policy") {
+  json j = BaseSpec();
+  j["schema"]["timestamp"] = {{"field", "ts"},
+                              {"format", "strftime"},
+                              {"pattern", "%d/%m/%Y %H:%M:%S"},
+                              {"timezone", "Europe/Berlin"},
+                              {"ambiguous", "latest"},
+                              {"nonexistent", "reject"}};
+  auto r = ParseJobSpec(j.dump());
+  REQUIRE(r.ok());
+  CHECK(r->ts.format == TimestampFormat::kStrftime);
+  CHECK(r->ts.pattern == "%d/%m/%Y %H:%M:%S");
+  CHECK(r->ts.timezone == "Europe/Berlin");
+  CHECK(r->ts.ambiguous == AmbiguousPolicy::kLatest);
+  CHECK(r->ts.nonexistent == NonexistentPolicy::kReject);
+
+  j = BaseSpec();  // the defaults
+  r = ParseJobSpec(j.dump());
+  REQUIRE(r.ok());
+  CHECK(r->ts.format == TimestampFormat::kIso8601);
+  CHECK(r->ts.timezone == "UTC");
+  CHECK(r->ts.ambiguous == AmbiguousPolicy::kEarliest);
+  CHECK(r->ts.nonexistent == NonexistentPolicy::kShiftForward);
+
+  j["schema"]["timestamp"]["format"] = "epoch_ns";
+  r = ParseJobSpec(j.dump());
+  REQUIRE(r.ok());
+  CHECK(r->ts.format == TimestampFormat::kEpochNs);
+
+  // ParseJobSpec checks the name, not the zone database: the CLI and the aggregator
+  // accept a zone they may not have; the agent loads it when the job starts.
+  j = BaseSpec();
+  j["schema"]["timestamp"]["timezone"] = "Mars/Olympus_Mons";
+  CHECK(ParseJobSpec(j.dump()).ok());
+}
+
+TEST_CASE("timestamp section errors name the field") {
+  json j = BaseSpec();
+  j["schema"]["timestamp"] = {{"field", "ts"}, {"format", "strftime"}};
+  CHECK(ErrorOf(j) == "job spec /schema/timestamp/pattern: is required");
+
+  j["schema"]["timestamp"]["pattern"] = "%Y-%m-%d %Q";
+  CHECK(ErrorOf(j) == "job spec /schema/timestamp/pattern: unknown conversion %Q at character 10");
+
+  j["schema"]["timestamp"]["pattern"] = "%H:%M";
+  CHECK(ErrorOf(j) == "job spec /schema/timestamp/pattern: no year (%Y or %y) and no %s");
+
+  j = BaseSpec();
+  j["schema"]["timestamp"]["pattern"] = "%Y";  // only with strftime
+  CHECK(ErrorOf(j) == "job spec /schema/timestamp/pattern: is not allowed");
+
+  j = BaseSpec();
+  j["schema"]["timestamp"]["format"] = "epoch_ms";  // epoch times are UTC already
+  j["schema"]["timestamp"]["timezone"] = "Europe/Berlin";
+  CHECK(ErrorOf(j) == "job spec /schema/timestamp/timezone: is not allowed");
+
+  for (const char* bad : {"../../etc/passwd", "/etc/localtime", "Europe//Berlin", "", "Europe/"}) {
+    INFO(bad);
+    j = BaseSpec();
+    j["schema"]["timestamp"]["timezone"] = bad;
+    CHECK(ErrorOf(j).rfind("job spec /schema/timestamp/timezone: must match pattern", 0) == 0);
+  }
+
+  j = BaseSpec();
+  j["schema"]["timestamp"]["ambiguous"] = "first";
+  CHECK(
+      ErrorOf(j) ==
+      "job spec /schema/timestamp/ambiguous: must be one of \"earliest\", \"latest\", \"reject\"");
+  j = BaseSpec();
+  j["schema"]["timestamp"]["nonexistent"] = "shift_backward";
+  CHECK(ErrorOf(j) ==
+        "job spec /schema/timestamp/nonexistent: must be one of \"shift_forward\", \"reject\"");
+}
+
 TEST_CASE("non-JSON and oversized specs are refused") {
   CHECK(ParseJobSpec("{").status().message() == "job spec: not valid JSON");
   CHECK(ParseJobSpec(std::string(300 * 1024, ' ')).status().message() ==
