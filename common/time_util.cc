@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <limits>
 
 namespace edgeline {
@@ -22,12 +23,18 @@ std::optional<int64_t> ParseDurationMs(std::string_view text) {
   if (i == 0 || n <= 0) return std::nullopt;
   std::string_view unit = text.substr(i);
   int64_t mult;
-  if (unit == "ms") mult = 1;
-  else if (unit == "s") mult = 1000;
-  else if (unit == "m") mult = 60'000;
-  else if (unit == "h") mult = 3'600'000;
-  else if (unit == "d") mult = 86'400'000;
-  else return std::nullopt;
+  if (unit == "ms")
+    mult = 1;
+  else if (unit == "s")
+    mult = 1000;
+  else if (unit == "m")
+    mult = 60'000;
+  else if (unit == "h")
+    mult = 3'600'000;
+  else if (unit == "d")
+    mult = 86'400'000;
+  else
+    return std::nullopt;
   if (n > std::numeric_limits<int64_t>::max() / mult) return std::nullopt;
   return n * mult;
 }
@@ -72,16 +79,29 @@ int DaysInMonth(int64_t year, int month) {
   return kMonthDays[month - 1] + (month == 2 && IsLeap(year) ? 1 : 0);
 }
 
-bool ParseIso8601Local(std::string_view s, LocalTime* out) {
-  int y, mo, d, h, mi, sec;
-  if (!Digits(s, 0, 4, &y) || s.size() < 19 || s[4] != '-' || !Digits(s, 5, 2, &mo) ||
-      s[7] != '-' || !Digits(s, 8, 2, &d) || (s[10] != 'T' && s[10] != 't' && s[10] != ' ') ||
-      !Digits(s, 11, 2, &h) || s[13] != ':' || !Digits(s, 14, 2, &mi) || s[16] != ':' ||
-      !Digits(s, 17, 2, &sec)) {
+bool ParseIso8601Local(std::string_view s, LocalTime* out, IsoDateCache* cache) {
+  int h, mi, sec;
+  if (s.size() < 19 || (s[10] != 'T' && s[10] != 't' && s[10] != ' ') || !Digits(s, 11, 2, &h) ||
+      s[13] != ':' || !Digits(s, 14, 2, &mi) || s[16] != ':' || !Digits(s, 17, 2, &sec) || h > 23 ||
+      mi > 59 || sec > 60) {  // 60: leap second
     return false;
   }
-  if (mo < 1 || mo > 12 || d < 1) return false;
-  if (d > DaysInMonth(y, mo) || h > 23 || mi > 59 || sec > 60) return false;  // 60: leap second
+  int64_t days;
+  if (cache != nullptr && cache->valid && std::memcmp(s.data(), cache->text, 10) == 0) {
+    days = cache->days;  // the same date as the last text: already checked
+  } else {
+    int y, mo, d;
+    if (!Digits(s, 0, 4, &y) || s[4] != '-' || !Digits(s, 5, 2, &mo) || s[7] != '-' ||
+        !Digits(s, 8, 2, &d) || mo < 1 || mo > 12 || d < 1 || d > DaysInMonth(y, mo)) {
+      return false;
+    }
+    days = DaysFromCivil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d));
+    if (cache != nullptr) {
+      std::memcpy(cache->text, s.data(), 10);
+      cache->days = days;
+      cache->valid = true;
+    }
+  }
   size_t i = 19;
   int ms = 0;
   if (i < s.size() && (s[i] == '.' || s[i] == ',')) {
@@ -115,7 +135,6 @@ bool ParseIso8601Local(std::string_view s, LocalTime* out) {
     out->has_offset = true;
   }
   if (i != s.size()) return false;
-  int64_t days = DaysFromCivil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d));
   out->local_s = days * 86400 + h * 3600 + mi * 60 + sec;
   out->ms = ms;
   return true;

@@ -25,9 +25,19 @@ struct LocalTime {
   int32_t offset_s = 0;     // seconds east of UTC when has_offset
 };
 
+// The date of the last ISO 8601 text parsed with it: sensor data repeats the same date
+// for hours of readings, so its check and day number are reused when the first 10 bytes
+// match.
+struct IsoDateCache {
+  char text[10] = {};
+  int64_t days = 0;
+  bool valid = false;
+};
+
 // Parses ISO 8601 / RFC 3339 date-times: "YYYY-MM-DD[T| ]HH:MM:SS[.frac][Z|+hh:mm|-hh:mm|+hhmm]"
 // into *out. Returns false on any syntax or range error (*out is then unspecified).
-bool ParseIso8601Local(std::string_view text, LocalTime* out);
+// `cache` (may be null) is read and updated.
+bool ParseIso8601Local(std::string_view text, LocalTime* out, IsoDateCache* cache = nullptr);
 
 // ParseIso8601Local, with no zone meaning UTC. Returns nullopt on any syntax or range error.
 std::optional<int64_t> ParseIso8601Ms(std::string_view text);

@@ -30,7 +30,7 @@ TimestampResult TimestampParser::Parse(std::string_view text) {
   LocalTime t;
   switch (spec_.format) {
     case TimestampFormat::kIso8601:
-      if (!ParseIso8601Local(text, &t)) return {0, kBadTimestamp};
+      if (!ParseIso8601Local(text, &t, &iso_date_)) return {0, kBadTimestamp};
       return Resolve(t);
     case TimestampFormat::kStrftime:
       if (!pattern_.Match(text, &t)) return {0, kBadTimestamp};

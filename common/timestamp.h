@@ -66,6 +66,7 @@ class TimestampParser {
   TimePattern pattern_;
   std::shared_ptr<const TimeZone> zone_;
   TimeZone::Cache cache_;
+  IsoDateCache iso_date_;
 };
 
 }  // namespace edgeline

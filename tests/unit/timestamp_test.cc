@@ -360,3 +360,24 @@ TEST_CASE("a stream of nearby times gives what fresh parsers give, across transi
     }
   }
 }
+
+TEST_CASE("ISO 8601: the reused date of the previous text never changes a result") {
+  // One parser over a sequence (same date, bad times on a cached date, an invalid date
+  // after a valid one, a date change) gives what a fresh parser gives for each text.
+  TimestampParser stream = Make(TimestampFormat::kIso8601, "", "Europe/Berlin");
+  const char* texts[] = {
+      "2026-03-29T01:59:59Z",     "2026-03-29T02:30:00", "2026-03-29T02:30:00.5+01:00",
+      "2026-03-29T24:00:00",      "2026-03-29T23:59:60", "2026-03-29 12:00:00,250",
+      "2026-03-29X12:00:00",      "2026-03-2912:00:00",  "2026-02-29T00:00:00",
+      "2026-02-28T00:00:00",      "2024-02-29T00:00:00", "2024-02-29T00:00:00.123456",
+      "2024-02-29T00:00:00+0530", "2024-02-2",           "",
+      "2024-02-29T00:00:00Z",     "2026-10-25T02:30:00", "2026-10-25T02:30:00Zjunk"};
+  for (const char* t : texts) {
+    INFO(t);
+    CHECK(Ms(stream, t) == Ms(Make(TimestampFormat::kIso8601, "", "Europe/Berlin"), t));
+  }
+  // 12:00 CEST = 10:00 UTC (python3 zoneinfo: datetime(2026,3,29,12,tzinfo=Berlin))
+  CHECK(Ms(stream, "2026-03-29T12:00:00") == 1774778400000);
+  CHECK(Ms(stream, "2026-03-29T12:00:00.5") == 1774778400500);
+  CHECK_FALSE(Ms(stream, "2026-03-29T12:00:00 ").has_value());
+}
