@@ -151,7 +151,7 @@ void AppendJsonString(std::string_view s, std::string* out) {
   out->push_back('"');
 }
 
-NdjsonRecordWriter::NdjsonRecordWriter(const JobSpec& spec) : spec_(spec) {
+NdjsonRecordWriter::NdjsonRecordWriter(const JobSpec& spec) {
   auto key = [](const std::string& name) {
     std::string k;
     AppendJsonString(name, &k);

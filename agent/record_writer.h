@@ -20,14 +20,12 @@ namespace edgeline {
 
 class NdjsonRecordWriter {
  public:
-  // `spec` must outlive the writer.
   explicit NdjsonRecordWriter(const JobSpec& spec);
 
   // Appends r as one line (with its '\n') to *out.
   void Append(const Record& r, std::string* out) const;
 
  private:
-  const JobSpec& spec_;
   std::string ts_key_;             // "\"ts\":" or "" without a timestamp
   std::vector<std::string> keys_;  // per schema field: "\"name\":", "" if not emitted
 };
