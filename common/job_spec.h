@@ -76,7 +76,7 @@ struct JobSpec {
   std::map<std::string, std::string> target_labels;
 
   std::string mode;        // "batch" | "stream"
-  std::string input_type;  // "file" | "tail" | "stdin"
+  std::string input_type;  // "file" | "tail" | "mqtt" | "stdin"
   int64_t poll_ms = 250;   // tail: how often files are checked for growth
   std::string input_path;  // may contain {agent_id}
   std::string format;      // "csv" | "ndjson"
@@ -86,6 +86,15 @@ struct JobSpec {
   std::string csv_comment;               // "" = no comment lines
   char csv_decimal = '.';                // decimal separator of float cells
   size_t max_line_bytes = 1 << 20;
+  // input.type "mqtt" (docs/job-spec.md#mqtt-input). CSV payloads have no header: their
+  // columns are csv_columns (csv_header is false).
+  std::string mqtt_broker = "tcp://127.0.0.1:1883";
+  std::vector<std::string> mqtt_topics;  // subscription filters
+  int mqtt_qos = 1;
+  std::string mqtt_username;
+  std::string mqtt_password_env;  // "" = no password
+  int topic_field = -1;           // schema field index that receives the topic, -1 = none
+  size_t mqtt_max_queued = 1000;  // received messages waiting for the job's worker
 
   std::string ts_field;  // "" when the spec has no timestamp
   TimestampFormat ts_format = TimestampFormat::kIso8601;
