@@ -38,13 +38,24 @@ bool JobSpec::Targets(const std::string& agent_id,
   return true;
 }
 
-std::string JobSpec::ExpandPath(const std::string& agent_id) const {
-  std::string out = input_path;
+namespace {
+std::string ExpandAgentId(std::string out, const std::string& agent_id) {
   const std::string token = "{agent_id}";
   for (size_t pos = out.find(token); pos != std::string::npos;
        pos = out.find(token, pos + agent_id.size())) {
     out.replace(pos, token.size(), agent_id);
   }
+  return out;
+}
+}  // namespace
+
+std::string JobSpec::ExpandPath(const std::string& agent_id) const {
+  return ExpandAgentId(input_path, agent_id);
+}
+
+std::vector<std::string> JobSpec::ExpandTopics(const std::string& agent_id) const {
+  std::vector<std::string> out;
+  for (const auto& t : mqtt_topics) out.push_back(ExpandAgentId(t, agent_id));
   return out;
 }
 

@@ -89,7 +89,7 @@ struct JobSpec {
   // input.type "mqtt" (docs/job-spec.md#mqtt-input). CSV payloads have no header: their
   // columns are csv_columns (csv_header is false).
   std::string mqtt_broker = "tcp://127.0.0.1:1883";
-  std::vector<std::string> mqtt_topics;  // subscription filters
+  std::vector<std::string> mqtt_topics;  // subscription filters; may contain {agent_id}
   int mqtt_qos = 1;
   std::string mqtt_username;
   std::string mqtt_password_env;  // "" = no password
@@ -134,6 +134,8 @@ struct JobSpec {
                const std::map<std::string, std::string>& labels) const;
   // input_path with every "{agent_id}" replaced.
   std::string ExpandPath(const std::string& agent_id) const;
+  // mqtt_topics with every "{agent_id}" replaced.
+  std::vector<std::string> ExpandTopics(const std::string& agent_id) const;
   // A stable hash of field names and types, carried in every batch header.
   std::string SchemaHash() const;
   // The emitted fields in schema order, with their output names, the type the clean

@@ -41,7 +41,7 @@ TEST_CASE("an mqtt input builds the model with its defaults") {
 
   json j = MqttSpec();
   j["input"]["broker"] = "tcp://[::1]:11883";
-  j["input"]["topics"] = {"sensors/#", "+/+/x", "#", "a//b"};
+  j["input"]["topics"] = {"sensors/#", "+/+/x", "#", "site/{agent_id}/+"};
   j["input"]["qos"] = 0;
   j["input"]["username"] = "edge";
   j["input"]["password_env"] = "SENSOR_BROKER_PASSWORD";
@@ -51,6 +51,8 @@ TEST_CASE("an mqtt input builds the model with its defaults") {
   REQUIRE(r.ok());
   CHECK(r->mqtt_broker == "tcp://[::1]:11883");
   CHECK(r->mqtt_topics.size() == 4);
+  CHECK(r->ExpandTopics("pi-07") ==
+        std::vector<std::string>{"sensors/#", "+/+/x", "#", "site/pi-07/+"});
   CHECK(r->mqtt_qos == 0);
   CHECK(r->mqtt_username == "edge");
   CHECK(r->mqtt_password_env == "SENSOR_BROKER_PASSWORD");
