@@ -163,6 +163,7 @@ void Agent::OnConnect() {
 
 void Agent::Stop() {
   if (!mqtt_) return;
+  stopping_ = true;  // messages still dispatched while disconnecting start no job
   agent_metrics::Detach();
   {
     std::lock_guard<std::mutex> lock(jobs_mu_);
@@ -199,7 +200,7 @@ void Agent::OnMessage(const MqttMessage& msg) {
     OnAcks(msg.payload);
     return;
   }
-  if (p.kind != Topics::Parsed::kJob) return;
+  if (p.kind != Topics::Parsed::kJob || stopping_) return;
   if (!IsValidId(p.job_id)) {
     LOG_WARN("ignoring job topic with an invalid job id: " << msg.topic);
     return;
@@ -365,6 +366,12 @@ void Agent::RunJob(RunningJob* job) {
       },
       &job->cancel);
   pipeline_ptr = &pipeline;
+  auto rejects = MakeRejectReporter(spec, [&source] { return source.current_path(); });
+  if (rejects) {
+    pipeline.set_reject_observer([&rejects](const std::string& reason, std::string_view raw) {
+      rejects->OnReject(reason, raw);
+    });
+  }
   if (auto cp = LatestCheckpoint(spec)) {
     source.Restore((*cp)["files"]);
     pipeline.RestoreCounters(JobCounters::FromJson(cp->value("counters", nlohmann::json())));
@@ -389,12 +396,18 @@ void Agent::RunJob(RunningJob* job) {
     if (!s.ok()) break;
     if (NowMs() - last_status_ms >= opts_.status_interval_ms) {
       last_status_ms = NowMs();
+      ReportRejectSamples(spec.job_id, rejects.get());
       PublishStatus(spec.job_id, spec.version, "running", pipeline.Snapshot().ToJson(), "");
     }
     std::unique_lock<std::mutex> lock(job->mu);
     job->cv.wait_for(lock, std::chrono::milliseconds(spec.poll_ms), [job] { return job->cancel.load(); });
   }
-  nlohmann::json counters = pipeline.counters().ToJson();
+  ReportRejectSamples(spec.job_id, rejects.get());
+  FinishJob(job, s, pipeline.counters().ToJson());
+}
+
+void Agent::FinishJob(RunningJob* job, const Status& s, const nlohmann::json& counters) {
+  const JobSpec& spec = job->spec;
   if (job->cancel) {
     LOG_INFO("job " << spec.job_id << " v" << spec.version << " stopped");
   } else if (s.ok()) {

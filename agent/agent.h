@@ -19,6 +19,7 @@
 #include "agent/file_source.h"
 #include "agent/job_pipeline.h"
 #include "agent/publisher.h"
+#include "agent/reject_sampler.h"
 #include "agent/spool.h"
 #include "agent/state_dir.h"
 #include "common/job_spec.h"
@@ -34,6 +35,7 @@ struct AgentOptions {
   MqttOptions mqtt;
   std::string topic_prefix = "edgeline";
   int64_t status_interval_ms = 1000;  // running-status updates while a job runs
+  int64_t rejects_per_minute = 60;    // reject samples per job (<p>/rejects/...); 0 = off
   SpoolOptions spool;                 // spool.dir defaults to <state_dir>/spool
   PublisherOptions publisher;         // agent_id is filled in by the agent
 };
@@ -72,6 +74,15 @@ class Agent {
   static void Cancel(RunningJob* job);
   void StopJob(const std::string& job_id);  // REQUIRES: jobs_mu_ held
   void RunJob(RunningJob* job);
+  // The job's reject sampler publishing on <p>/rejects/<job>/<agent>; nullptr when
+  // rejects_per_minute is 0. `source` names where the current row comes from.
+  std::unique_ptr<RejectReporter> MakeRejectReporter(const JobSpec& spec,
+                                                     RejectReporter::SourceFn source);
+  // Hands the reporter's counts to the metrics.
+  static void ReportRejectSamples(const std::string& job_id, RejectReporter* reporter);
+  // The job's end: a cancelled job only logs; otherwise the job is marked completed (no
+  // error) or failed, and the status says so.
+  void FinishJob(RunningJob* job, const Status& s, const nlohmann::json& counters);
   // Encodes a batch, gives it the next sequence number and spools it with the job's
   // checkpoint as of this batch (`checkpoint(seq)`), then saves that checkpoint.
   Status SealBatch(RunningJob* job, std::vector<Record>&& records,
@@ -104,6 +115,7 @@ class Agent {
   std::map<std::string, nlohmann::json> last_status_;
   int64_t started_ms_ = 0;
   std::atomic<bool> fenced_{false};
+  std::atomic<bool> stopping_{false};
 };
 
 // Parses "k=v,k2=v2" into labels; an error names the bad item.
