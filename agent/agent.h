@@ -57,6 +57,7 @@ class Agent {
   struct RunningJob {
     JobSpec spec;
     std::atomic<bool> cancel{false};
+    std::atomic<bool> forget{false};  // with cancel: deleted or untargeted, not just stopped
     std::atomic<bool> finished{false};
     std::mutex mu;               // with cv: wakes a following job's poll wait on cancel
     std::condition_variable cv;
@@ -72,8 +73,12 @@ class Agent {
   void OnJobSpec(const std::string& job_id, const std::string& payload);
   void StartJob(JobSpec spec);
   static void Cancel(RunningJob* job);
-  void StopJob(const std::string& job_id);  // REQUIRES: jobs_mu_ held
+  // REQUIRES: jobs_mu_ held. `forget`: the job is deleted or untargeted, so its input
+  // session is discarded too.
+  void StopJob(const std::string& job_id, bool forget = false);
   void RunJob(RunningJob* job);
+  // RunJob for input.type "mqtt" (agent/agent_mqtt_job.cc).
+  void RunMqttJob(RunningJob* job);
   // The job's reject sampler publishing on <p>/rejects/<job>/<agent>; nullptr when
   // rejects_per_minute is 0. `source` names where the current row comes from.
   std::unique_ptr<RejectReporter> MakeRejectReporter(const JobSpec& spec,
@@ -91,8 +96,10 @@ class Agent {
   // input, any version's file cursors); nullopt to start from the beginning.
   std::optional<nlohmann::json> LatestCheckpoint(const JobSpec& spec);
   void OnAcks(const std::string& payload);
+  // `input` (if not null) is the status's "input" object (the mqtt input's connection).
   void PublishStatus(const std::string& job_id, int64_t version, const std::string& state,
-                     const nlohmann::json& counters, const std::string& error);
+                     const nlohmann::json& counters, const std::string& error,
+                     const nlohmann::json& input = nullptr);
   // {"batches":..,"bytes":..,"oldest_ms":..} of the job's spooled batches.
   nlohmann::json SpoolJson(const std::string& job_id) const;
   // Removes a job's retained status (deleted, or no longer targeting this agent).

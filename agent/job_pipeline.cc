@@ -56,9 +56,17 @@ void JobPipeline::Reject(const std::string& reason, std::string_view raw) {
   if (reject_observer_) reject_observer_(reason, raw);
 }
 
-Status JobPipeline::Process(const std::vector<RawCell>& cells, std::string_view raw) {
+Status JobPipeline::Process(const std::vector<RawCell>& row, std::string_view raw) {
+  const std::vector<RawCell>* cells = &row;
+  if (override_field_ >= 0) {
+    override_cells_ = row;  // cells are the timestamp (if any), then the schema fields
+    RawCell& c = override_cells_[override_field_ + (spec_.ts_field.empty() ? 0 : 1)];
+    c.kind = RawCell::kText;
+    c.text = override_text_;
+    cells = &override_cells_;
+  }
   Record r;
-  if (const char* reason = CastRecord(spec_, cells, &r)) {
+  if (const char* reason = CastRecord(spec_, *cells, &r)) {
     Reject(reason, raw);
     return Status::Ok();
   }
@@ -303,6 +311,10 @@ Status RunJobInputs(JobPipeline* pipeline, const JobSpec& spec, const std::strin
     Status s = pipeline->Run(std::cin, "stdin");
     if (!s.ok()) return s;
     return pipeline->Flush();
+  }
+  if (override_input.empty() && spec.input_type == "mqtt") {
+    return Status::Error(
+        "input.type \"mqtt\" needs the agent daemon; try the job with --input FILE");
   }
   if (!override_input.empty() && ::access(override_input.c_str(), R_OK) != 0) {
     return Status::Error("cannot open input " + override_input + ": " + std::strerror(errno));
