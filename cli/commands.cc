@@ -188,10 +188,20 @@ int JobList(const Config& cfg) {
   }
   Table t({"JOB", "VERSION", "MODE", "INPUT", "TARGET"});
   for (auto& [id, j] : jobs) {
-    std::string input = j.contains("input") && j["input"].is_object()
-                            ? JsonText(j["input"].value("type", nlohmann::json())) + " " +
-                                  JsonText(j["input"].value("path", nlohmann::json()))
-                            : "";
+    std::string input;
+    if (j.contains("input") && j["input"].is_object()) {
+      const auto& in = j["input"];
+      // A file path, or an mqtt input's topic filters.
+      const auto& where = in.contains("topics") && in["topics"].is_array()
+                              ? in["topics"]
+                              : in.value("path", nlohmann::json());
+      std::string text = JsonText(where);
+      if (where.is_array()) {
+        text.clear();
+        for (const auto& t : where) text += (text.empty() ? "" : ",") + JsonText(t);
+      }
+      input = JsonText(in.value("type", nlohmann::json())) + " " + text;
+    }
     t.Add({id, JsonText(j.value("version", nlohmann::json())),
            JsonText(j.value("mode", nlohmann::json())), input,
            j.contains("target") ? j["target"].dump() : ""});
