@@ -56,17 +56,17 @@ void JobPipeline::Reject(const std::string& reason, std::string_view raw) {
   if (reject_observer_) reject_observer_(reason, raw);
 }
 
-Status JobPipeline::Process(const std::vector<RawCell>& row, std::string_view raw) {
-  const std::vector<RawCell>* cells = &row;
-  if (override_field_ >= 0) {
-    override_cells_ = row;  // cells are the timestamp (if any), then the schema fields
+Status JobPipeline::Process(const std::vector<RawCell>& cells, std::string_view raw) {
+  if (override_field_ >= 0 && &cells != &override_cells_) {
+    override_cells_ = cells;  // the timestamp (if any), then the schema fields
     RawCell& c = override_cells_[override_field_ + (spec_.ts_field.empty() ? 0 : 1)];
     c.kind = RawCell::kText;
     c.text = override_text_;
-    cells = &override_cells_;
+    return Process(override_cells_, raw);
   }
+
   Record r;
-  if (const char* reason = CastRecord(spec_, *cells, &r)) {
+  if (const char* reason = CastRecord(spec_, cells, &r)) {
     Reject(reason, raw);
     return Status::Ok();
   }
