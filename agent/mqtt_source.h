@@ -73,7 +73,7 @@ class MqttInputQueue {
 
 struct MqttSourceOptions {
   std::string client_id;
-  std::vector<std::string> topics;  // input.topics, {agent_id} expanded
+  std::vector<std::string> topics;   // input.topics, {agent_id} expanded
   std::string password;              // from the environment variable input.password_env
   bool discard_session = false;      // the broker's stored session is not this configuration's
   std::function<void()> on_connect;  // after every (re)connect, on the connector thread

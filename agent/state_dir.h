@@ -40,9 +40,8 @@ class StateDir {
   std::optional<nlohmann::json> Completed(const std::string& job_id, int64_t version);
   Status MarkCompleted(const std::string& job_id, int64_t version, const nlohmann::json& counters);
   // Forgets the completion record, the checkpoint and the input session (the job was
-  // deleted), and records
-  // the last seq handed out, so checkpoints inside batches still spooled from before are
-  // not resumed if the job is submitted again (ResetSeq).
+  // deleted), and records the last seq handed out, so checkpoints inside batches still
+  // spooled from before are not resumed if the job is submitted again (ResetSeq).
   void ForgetJob(const std::string& job_id);
   // Checkpoints with a seq at or below this belong to a deleted run. 0: none.
   int64_t ResetSeq(const std::string& job_id);

@@ -64,14 +64,11 @@ mqtt::connect_options MqttClient::ConnectOptions(bool clean_session) const {
 
 bool MqttClient::DiscardSession() {
   try {
-    // A client of its own: Paho sends a second CONNECT on the same client only after its
-    // socket loop's 1 s tick, a fresh one at once.
-    mqtt::async_client once(opts_.uri, opts_.client_id, mqtt::create_options(MQTTVERSION_3_1_1),
-                            nullptr);
-    if (!once.connect(ConnectOptions(/*clean_session=*/true))->wait_for(std::chrono::seconds(5))) {
+    if (!client_->connect(ConnectOptions(/*clean_session=*/true))
+             ->wait_for(std::chrono::seconds(5))) {
       return false;
     }
-    once.disconnect()->wait_for(std::chrono::seconds(2));
+    client_->disconnect()->wait_for(std::chrono::seconds(2));
   } catch (const mqtt::exception& e) {
     LOG_DEBUG("mqtt discard session on " << opts_.uri << " failed: " << e.what());
     return false;
