@@ -44,7 +44,7 @@ std::string Agent::StatePayload(bool online) const {
                       {"started_ms", started_ms_},
                       {"updated_ms", NowMs()},
                       {"capabilities",
-                       {{"inputs", {"file", "tail"}},
+                       {{"inputs", {"file", "tail", "mqtt"}},
                         {"formats", {"csv", "ndjson"}},
                         {"modes", {"batch", "stream"}}}}};
   return j.dump();
@@ -163,6 +163,7 @@ void Agent::OnConnect() {
 
 void Agent::Stop() {
   if (!mqtt_) return;
+  stopping_ = true;  // messages still dispatched while disconnecting start no job
   agent_metrics::Detach();
   {
     std::lock_guard<std::mutex> lock(jobs_mu_);
@@ -199,7 +200,7 @@ void Agent::OnMessage(const MqttMessage& msg) {
     OnAcks(msg.payload);
     return;
   }
-  if (p.kind != Topics::Parsed::kJob) return;
+  if (p.kind != Topics::Parsed::kJob || stopping_) return;
   if (!IsValidId(p.job_id)) {
     LOG_WARN("ignoring job topic with an invalid job id: " << msg.topic);
     return;
@@ -232,7 +233,7 @@ void Agent::OnJobSpec(const std::string& job_id, const std::string& payload) {
   std::lock_guard<std::mutex> lock(jobs_mu_);
   if (payload.empty()) {  // deleted (MQTT convention: empty retained payload)
     if (jobs_.count(job_id)) LOG_INFO("job " << job_id << " deleted; stopping it");
-    StopJob(job_id);
+    StopJob(job_id, /*forget=*/true);
     state_->ForgetJob(job_id);
     ClearStatus(job_id);
     return;
@@ -269,7 +270,7 @@ void Agent::OnJobSpec(const std::string& job_id, const std::string& payload) {
   if (!spec.Targets(opts_.agent_id, opts_.labels)) {
     if (jobs_.count(job_id) || state_->Completed(job_id, spec.version)) {
       LOG_INFO("job " << job_id << " no longer targets this agent; stopping it");
-      StopJob(job_id);
+      StopJob(job_id, /*forget=*/true);
       ClearStatus(job_id);
     }
     return;
@@ -304,9 +305,10 @@ void Agent::Cancel(RunningJob* job) {
   job->cv.notify_all();
 }
 
-void Agent::StopJob(const std::string& job_id) {
+void Agent::StopJob(const std::string& job_id, bool forget) {
   auto it = jobs_.find(job_id);
   if (it == jobs_.end()) return;
+  it->second->forget = forget;
   Cancel(it->second.get());
   if (it->second->thread.joinable()) it->second->thread.join();
   jobs_.erase(it);
@@ -346,6 +348,7 @@ std::optional<nlohmann::json> Agent::LatestCheckpoint(const JobSpec& spec) {
 }
 
 void Agent::RunJob(RunningJob* job) {
+  if (job->spec.input_type == "mqtt") return RunMqttJob(job);
   const JobSpec& spec = job->spec;
   const bool follow = spec.input_type == "tail";
   FileSource source(spec, spec.ExpandPath(opts_.agent_id), follow);
@@ -365,6 +368,12 @@ void Agent::RunJob(RunningJob* job) {
       },
       &job->cancel);
   pipeline_ptr = &pipeline;
+  auto rejects = MakeRejectReporter(spec, [&source] { return source.current_path(); });
+  if (rejects) {
+    pipeline.set_reject_observer([&rejects](const std::string& reason, std::string_view raw) {
+      rejects->OnReject(reason, raw);
+    });
+  }
   if (auto cp = LatestCheckpoint(spec)) {
     source.Restore((*cp)["files"]);
     pipeline.RestoreCounters(JobCounters::FromJson(cp->value("counters", nlohmann::json())));
@@ -389,12 +398,18 @@ void Agent::RunJob(RunningJob* job) {
     if (!s.ok()) break;
     if (NowMs() - last_status_ms >= opts_.status_interval_ms) {
       last_status_ms = NowMs();
+      ReportRejectSamples(spec.job_id, rejects.get());
       PublishStatus(spec.job_id, spec.version, "running", pipeline.Snapshot().ToJson(), "");
     }
     std::unique_lock<std::mutex> lock(job->mu);
     job->cv.wait_for(lock, std::chrono::milliseconds(spec.poll_ms), [job] { return job->cancel.load(); });
   }
-  nlohmann::json counters = pipeline.counters().ToJson();
+  ReportRejectSamples(spec.job_id, rejects.get());
+  FinishJob(job, s, pipeline.counters().ToJson());
+}
+
+void Agent::FinishJob(RunningJob* job, const Status& s, const nlohmann::json& counters) {
+  const JobSpec& spec = job->spec;
   if (job->cancel) {
     LOG_INFO("job " << spec.job_id << " v" << spec.version << " stopped");
   } else if (s.ok()) {
@@ -490,11 +505,13 @@ void Agent::RefreshStatus(const std::string& job_id) {
 }
 
 void Agent::PublishStatus(const std::string& job_id, int64_t version, const std::string& state,
-                          const nlohmann::json& counters, const std::string& error) {
+                          const nlohmann::json& counters, const std::string& error,
+                          const nlohmann::json& input) {
   nlohmann::json j = {{"agent_id", opts_.agent_id}, {"job_id", job_id},
                       {"version", version},         {"state", state},
                       {"counters", counters},       {"updated_ms", NowMs()}};
   if (!error.empty()) j["error"] = error;
+  if (!input.is_null()) j["input"] = input;
   j["spool"] = SpoolJson(job_id);
   agent_metrics::OnJobStatus(job_id, version, counters);
   {

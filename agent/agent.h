@@ -19,6 +19,7 @@
 #include "agent/file_source.h"
 #include "agent/job_pipeline.h"
 #include "agent/publisher.h"
+#include "agent/reject_sampler.h"
 #include "agent/spool.h"
 #include "agent/state_dir.h"
 #include "common/job_spec.h"
@@ -34,6 +35,7 @@ struct AgentOptions {
   MqttOptions mqtt;
   std::string topic_prefix = "edgeline";
   int64_t status_interval_ms = 1000;  // running-status updates while a job runs
+  int64_t rejects_per_minute = 60;    // reject samples per job (<p>/rejects/...); 0 = off
   SpoolOptions spool;                 // spool.dir defaults to <state_dir>/spool
   PublisherOptions publisher;         // agent_id is filled in by the agent
 };
@@ -55,6 +57,7 @@ class Agent {
   struct RunningJob {
     JobSpec spec;
     std::atomic<bool> cancel{false};
+    std::atomic<bool> forget{false};  // with cancel: deleted or untargeted, not just stopped
     std::atomic<bool> finished{false};
     std::mutex mu;               // with cv: wakes a following job's poll wait on cancel
     std::condition_variable cv;
@@ -70,8 +73,21 @@ class Agent {
   void OnJobSpec(const std::string& job_id, const std::string& payload);
   void StartJob(JobSpec spec);
   static void Cancel(RunningJob* job);
-  void StopJob(const std::string& job_id);  // REQUIRES: jobs_mu_ held
+  // REQUIRES: jobs_mu_ held. `forget`: the job is deleted or untargeted, so its input
+  // session is discarded too.
+  void StopJob(const std::string& job_id, bool forget = false);
   void RunJob(RunningJob* job);
+  // RunJob for input.type "mqtt" (agent/agent_mqtt_job.cc).
+  void RunMqttJob(RunningJob* job);
+  // The job's reject sampler publishing on <p>/rejects/<job>/<agent>; nullptr when
+  // rejects_per_minute is 0. `source` names where the current row comes from.
+  std::unique_ptr<RejectReporter> MakeRejectReporter(const JobSpec& spec,
+                                                     RejectReporter::SourceFn source);
+  // Hands the reporter's counts to the metrics.
+  static void ReportRejectSamples(const std::string& job_id, RejectReporter* reporter);
+  // The job's end: a cancelled job only logs; otherwise the job is marked completed (no
+  // error) or failed, and the status says so.
+  void FinishJob(RunningJob* job, const Status& s, const nlohmann::json& counters);
   // Encodes a batch, gives it the next sequence number and spools it with the job's
   // checkpoint as of this batch (`checkpoint(seq)`), then saves that checkpoint.
   Status SealBatch(RunningJob* job, std::vector<Record>&& records,
@@ -80,8 +96,10 @@ class Agent {
   // input, any version's file cursors); nullopt to start from the beginning.
   std::optional<nlohmann::json> LatestCheckpoint(const JobSpec& spec);
   void OnAcks(const std::string& payload);
+  // `input` (if not null) is the status's "input" object (the mqtt input's connection).
   void PublishStatus(const std::string& job_id, int64_t version, const std::string& state,
-                     const nlohmann::json& counters, const std::string& error);
+                     const nlohmann::json& counters, const std::string& error,
+                     const nlohmann::json& input = nullptr);
   // {"batches":..,"bytes":..,"oldest_ms":..} of the job's spooled batches.
   nlohmann::json SpoolJson(const std::string& job_id) const;
   // Removes a job's retained status (deleted, or no longer targeting this agent).
@@ -104,6 +122,7 @@ class Agent {
   std::map<std::string, nlohmann::json> last_status_;
   int64_t started_ms_ = 0;
   std::atomic<bool> fenced_{false};
+  std::atomic<bool> stopping_{false};
 };
 
 // Parses "k=v,k2=v2" into labels; an error names the bad item.

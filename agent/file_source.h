@@ -46,6 +46,8 @@ class FileSource {
 
   // Files seen truncated since start.
   int64_t truncations() const { return truncations_; }
+  // The path of the file being fed while Poll runs (e.g. to the pipeline's observers), else "".
+  std::string current_path() const { return current_ >= 0 ? cursors_[current_].path : ""; }
 
  private:
   struct Cursor {

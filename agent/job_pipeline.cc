@@ -70,6 +70,14 @@ void JobPipeline::Reject(const std::string& reason, std::string_view raw) {
 }
 
 Status JobPipeline::Process(const std::vector<RawCell>& cells, std::string_view raw) {
+  if (override_field_ >= 0 && &cells != &override_cells_) {
+    override_cells_ = cells;  // the timestamp (if any), then the schema fields
+    RawCell& c = override_cells_[override_field_ + (spec_.ts_field.empty() ? 0 : 1)];
+    c.kind = RawCell::kText;
+    c.text = override_text_;
+    return Process(override_cells_, raw);
+  }
+
   // The record is built in place at the end of the pending batch, from a spare record
   // when there is one (its values keep their storage), and taken back if it is not kept.
   if (spare_.empty()) {
@@ -362,6 +370,10 @@ Status RunJobInputs(JobPipeline* pipeline, const JobSpec& spec, const std::strin
     Status s = pipeline->Run(std::cin, "stdin");
     if (!s.ok()) return s;
     return pipeline->Flush();
+  }
+  if (override_input.empty() && spec.input_type == "mqtt") {
+    return Status::Error(
+        "input.type \"mqtt\" needs the agent daemon; try the job with --input FILE");
   }
   if (!override_input.empty() && ::access(override_input.c_str(), R_OK) != 0) {
     return Status::Error("cannot open input " + override_input + ": " + std::strerror(errno));

@@ -84,8 +84,16 @@ class JobPipeline {
   // Byte offset in the current file just after the last record read. During a sink
   // call: everything before it is in this batch or counted.
   int64_t position() const { return position_; }
-  // Counts a row rejected before parsing (e.g. a line too long for the reader).
-  void CountReject(const std::string& reason) { Reject(reason, {}); }
+  // Counts a row rejected before parsing (e.g. a line too long for the reader); `raw` is
+  // what the observer sees of it.
+  void CountReject(const std::string& reason, std::string_view raw = {}) { Reject(reason, raw); }
+  // Every row processed from now on gets `text` as the raw value of schema field `field`,
+  // whatever the row holds (an mqtt input's topic_field); -1 stops it. REQUIRES: `text`
+  // stays valid while rows are processed.
+  void set_field_override(int field, std::string_view text) {
+    override_field_ = field;
+    override_text_ = text;
+  }
   // Sets (or, with nullptr, clears) the observer of rejected rows.
   void set_reject_observer(RejectObserver observer) { reject_observer_ = std::move(observer); }
   // Starts counting from a checkpoint's counters.
@@ -120,6 +128,9 @@ class JobPipeline {
   const JobSpec& spec_;
   BatchSink sink_;
   RejectObserver reject_observer_;
+  int override_field_ = -1;
+  std::string_view override_text_;
+  std::vector<RawCell> override_cells_;
   const std::atomic<bool>* cancel_;
   Cleaner cleaner_;
   const bool cleaner_holds_records_;  // a linear fill: records go through Cleaner::Push

@@ -43,6 +43,9 @@ int main(int argc, char** argv) {
             "re-send a batch the aggregator has not acknowledged by then"},
            {"backlog_rate", "50",
             "backlog batches sent per second after a reconnect (0: unlimited)"},
+           {"rejects_per_minute", "60",
+            "sampled rejected rows published per job and minute on <prefix>/rejects/... "
+            "(0: off)"},
            {"metrics_listen", "",
             "serve Prometheus metrics at http://HOST:PORT/metrics (empty: off)"}},
           MqttOptionDefs()),
@@ -73,6 +76,7 @@ int main(int argc, char** argv) {
   ReadInt("fsync_interval_ms", 1, &opts.spool.fsync_interval_ms);
   ReadInt("ack_timeout_ms", 100, &opts.publisher.ack_timeout_ms);
   ReadInt("backlog_rate", 0, &backlog_rate);
+  ReadInt("rejects_per_minute", 0, &opts.rejects_per_minute);
   opts.spool.max_age_ms = max_age_s * 1000;
   opts.publisher.backlog_rate = static_cast<double>(backlog_rate);
   // The first failed check names the problem.

@@ -119,6 +119,16 @@ void AgentMetrics::AddPublishedBytes(const std::string& job_id, int64_t bytes) {
   jobs_[job_id].published_bytes += bytes;
 }
 
+void AgentMetrics::AddRejectSamples(const std::string& job_id, int64_t published, int64_t unsent,
+                                    int64_t suppressed) {
+  std::lock_guard<std::mutex> lock(mu_);
+  JobTotals& t = jobs_[job_id];
+  t.reject_sampling = true;
+  t.samples_published += published;
+  t.samples_unsent += unsent;
+  t.samples_suppressed += suppressed;
+}
+
 std::vector<MetricFamily> AgentMetrics::Collect() const {
   MetricFamily up =
       Family("edgeline_agent_up", "1 while the agent process serves metrics", MetricType::Gauge);
@@ -143,6 +153,12 @@ std::vector<MetricFamily> AgentMetrics::Collect() const {
                               MetricType::Counter);
   MetricFamily batches = Family("edgeline_agent_batches_total",
                                 "Batches sealed into the spool since the process started, by job",
+                                MetricType::Counter);
+  MetricFamily samples = Family("edgeline_agent_reject_samples_total",
+                                "Rejected rows sampled to the rejects topic since the process "
+                                "started, by job and outcome: published (handed to the broker "
+                                "client), unsent (refused: not connected or buffer full), "
+                                "suppressed (over rejects_per_minute)",
                                 MetricType::Counter);
   MetricFamily spool_bytes =
       Family("edgeline_agent_spool_bytes", "Bytes of batches in the spool (not yet acknowledged)",
@@ -181,6 +197,14 @@ std::vector<MetricFamily> AgentMetrics::Collect() const {
     AddSample(&bytes, {{"job", job}, {"stage", "published"}},
               static_cast<double>(t.published_bytes));
     AddSample(&batches, {{"job", job}}, static_cast<double>(t.batches));
+    if (t.reject_sampling) {
+      AddSample(&samples, {{"job", job}, {"outcome", "published"}},
+                static_cast<double>(t.samples_published));
+      AddSample(&samples, {{"job", job}, {"outcome", "unsent"}},
+                static_cast<double>(t.samples_unsent));
+      AddSample(&samples, {{"job", job}, {"outcome", "suppressed"}},
+                static_cast<double>(t.samples_suppressed));
+    }
   }
   if (spool_) {
     SpoolStats s = spool_->Stats();
@@ -194,8 +218,8 @@ std::vector<MetricFamily> AgentMetrics::Collect() const {
 
   std::vector<MetricFamily> out;
   for (MetricFamily* f :
-       {&up, &info, &start, &records, &rejects, &bytes, &batches, &spool_bytes, &spool_batches,
-        &spool_oldest, &spool_dropped, &spool_dropped_records, &connected}) {
+       {&up, &info, &start, &records, &rejects, &bytes, &batches, &samples, &spool_bytes,
+        &spool_batches, &spool_oldest, &spool_dropped, &spool_dropped_records, &connected}) {
     if (!f->metric.empty()) out.push_back(std::move(*f));
   }
   return out;
@@ -214,6 +238,10 @@ void OnCursors(const std::string& job_id, const nlohmann::json& files, bool coun
 }
 void AddPublishedBytes(const std::string& job_id, int64_t bytes) {
   AgentMetrics::Global()->AddPublishedBytes(job_id, bytes);
+}
+void AddRejectSamples(const std::string& job_id, int64_t published, int64_t unsent,
+                      int64_t suppressed) {
+  AgentMetrics::Global()->AddRejectSamples(job_id, published, unsent, suppressed);
 }
 }  // namespace agent_metrics
 

@@ -2,11 +2,11 @@
 // (off by default) with prometheus-cpp's Exposer.
 //
 // The agent feeds them through the free functions in `agent_metrics::` below: a few
-// one-line hooks in agent.cc and publisher.cc. They always record (a mutex and a map
-// update, at most once per batch or job status) so that the numbers are right whenever
-// an endpoint is enabled; AgentMetrics::Collect turns the recorded state into metric
-// families at scrape time, reading Spool::Stats() and the MQTT connection state
-// directly.
+// one-line hooks in agent.cc, agent_rejects.cc and publisher.cc. They always record (a
+// mutex and a map update, at most once per batch or job status) so that the numbers are
+// right whenever an endpoint is enabled; AgentMetrics::Collect turns the recorded state
+// into metric families at scrape time, reading Spool::Stats() and the MQTT connection
+// state directly.
 //
 // Counters count what this process did. A job's JobCounters (published in its status)
 // are cumulative over restarts of the same job version, so the first status of a job
@@ -59,6 +59,10 @@ class AgentMetrics : public prometheus::Collectable {
   void OnCursors(const std::string& job_id, const nlohmann::json& files, bool count);
   // A spooled batch of `bytes` was sent to the broker (re-sends included).
   void AddPublishedBytes(const std::string& job_id, int64_t bytes);
+  // Reject samples (agent/reject_sampler.h) since the last call: handed to the broker
+  // client, refused by it, and suppressed by the rate limit.
+  void AddRejectSamples(const std::string& job_id, int64_t published, int64_t unsent,
+                        int64_t suppressed);
 
   std::vector<prometheus::MetricFamily> Collect() const override;
 
@@ -68,6 +72,8 @@ class AgentMetrics : public prometheus::Collectable {
     int64_t kept = 0, rejected = 0, dropped = 0, batches = 0;
     std::map<std::string, int64_t> reasons;
     int64_t raw_bytes = 0, published_bytes = 0;
+    bool reject_sampling = false;  // AddRejectSamples was called: the series exist
+    int64_t samples_published = 0, samples_unsent = 0, samples_suppressed = 0;
     // Baselines.
     bool have_counters = false;
     int64_t version = 0;
@@ -89,6 +95,8 @@ void Detach();
 void OnJobStatus(const std::string& job_id, int64_t version, const nlohmann::json& counters);
 void OnCursors(const std::string& job_id, const nlohmann::json& files, bool count);
 void AddPublishedBytes(const std::string& job_id, int64_t bytes);
+void AddRejectSamples(const std::string& job_id, int64_t published, int64_t unsent,
+                      int64_t suppressed);
 }  // namespace agent_metrics
 
 // Checks a `metrics_listen` value: empty (off), or HOST:PORT (port 0: any free port).

@@ -92,6 +92,7 @@ void StateDir::ForgetJob(const std::string& job_id) {
   std::error_code ec;
   fs::remove(fs::path(path_) / "jobs" / (job_id + ".done"), ec);
   fs::remove(fs::path(path_) / "jobs" / (job_id + ".checkpoint"), ec);
+  fs::remove(fs::path(path_) / "jobs" / (job_id + ".session"), ec);
 }
 
 int64_t StateDir::ResetSeq(const std::string& job_id) {
@@ -118,6 +119,16 @@ Status StateDir::SaveCheckpoint(const std::string& job_id, const nlohmann::json&
   std::lock_guard<std::mutex> lock(mu_);
   return WriteFileAtomic((fs::path(path_) / "jobs" / (job_id + ".checkpoint")).string(),
                          cp.dump() + "\n", sync);
+}
+
+std::string StateDir::LoadInputSession(const std::string& job_id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  return ReadFile((fs::path(path_) / "jobs" / (job_id + ".session")).string()).value_or("");
+}
+
+Status StateDir::SaveInputSession(const std::string& job_id, const std::string& session) {
+  std::lock_guard<std::mutex> lock(mu_);
+  return WriteFileAtomic((fs::path(path_) / "jobs" / (job_id + ".session")).string(), session);
 }
 
 }  // namespace edgeline

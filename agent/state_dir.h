@@ -4,6 +4,7 @@
 //   jobs/<job_id>.done     {"version":N,"counters":{...}} for a completed batch job
 //   jobs/<job_id>.checkpoint  where the job's input reading stands (see Agent::RunJob)
 //   jobs/<job_id>.reset    last seq when the job was deleted (older checkpoints are void)
+//   jobs/<job_id>.session  the mqtt input's broker session: broker, topics, QoS
 //   lock                   flock()ed while an agent uses the dir: a second agent is refused
 // Every write is write-temp + fsync + rename, so a crash leaves the old or the new file.
 //
@@ -38,9 +39,9 @@ class StateDir {
   // The stored completion record of a job, if it completed at `version`.
   std::optional<nlohmann::json> Completed(const std::string& job_id, int64_t version);
   Status MarkCompleted(const std::string& job_id, int64_t version, const nlohmann::json& counters);
-  // Forgets the completion record and the checkpoint (the job was deleted), and records
-  // the last seq handed out, so checkpoints inside batches still spooled from before are
-  // not resumed if the job is submitted again (ResetSeq).
+  // Forgets the completion record, the checkpoint and the input session (the job was
+  // deleted), and records the last seq handed out, so checkpoints inside batches still
+  // spooled from before are not resumed if the job is submitted again (ResetSeq).
   void ForgetJob(const std::string& job_id);
   // Checkpoints with a seq at or below this belong to a deleted run. 0: none.
   int64_t ResetSeq(const std::string& job_id);
@@ -48,6 +49,11 @@ class StateDir {
   // The job's input checkpoint, if any (a JSON object).
   std::optional<nlohmann::json> LoadCheckpoint(const std::string& job_id);
   Status SaveCheckpoint(const std::string& job_id, const nlohmann::json& cp, bool sync);
+
+  // What the broker's persistent session of the job's mqtt input was set up with (see
+  // agent/mqtt_source.h), "" if unknown.
+  std::string LoadInputSession(const std::string& job_id);
+  Status SaveInputSession(const std::string& job_id, const std::string& session);
 
  private:
   StateDir(std::string path, int64_t epoch, int lock_fd)

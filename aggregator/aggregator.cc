@@ -166,6 +166,7 @@ void Aggregator::OnMessage(const MqttMessage& msg) {
       break;
     }
     case Topics::Parsed::kAcks:
+    case Topics::Parsed::kRejects:
     case Topics::Parsed::kOther:
       break;
   }

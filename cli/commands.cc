@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <condition_variable>
 #include <cstdio>
 #include <iostream>
 #include <map>
@@ -196,10 +197,15 @@ int JobList(const Config& cfg) {
   }
   Table t({"JOB", "VERSION", "MODE", "INPUT", "TARGET"});
   for (auto& [id, j] : jobs) {
-    std::string input = j.contains("input") && j["input"].is_object()
-                            ? JsonText(j["input"].value("type", nlohmann::json())) + " " +
-                                  JsonText(j["input"].value("path", nlohmann::json()))
-                            : "";
+    std::string input;
+    if (j.contains("input") && j["input"].is_object()) {
+      const auto& in = j["input"];
+      std::string where = JsonText(in.value("path", nlohmann::json()));
+      if (in.contains("topics") && in["topics"].is_array()) {  // an mqtt input's filters
+        for (const auto& t : in["topics"]) where += (where.empty() ? "" : ",") + JsonText(t);
+      }
+      input = JsonText(in.value("type", nlohmann::json())) + " " + where;
+    }
     t.Add({id, JsonText(j.value("version", nlohmann::json())),
            JsonText(j.value("mode", nlohmann::json())), input,
            j.contains("target") ? j["target"].dump() : ""});
@@ -393,6 +399,62 @@ int Query(const Config& cfg) {
   }
   t.Print(std::cout);
   std::cout << "(" << t.size() << " windows)\n";
+  return 0;
+}
+
+int Rejects(const Config& cfg) {
+  const std::string format = cfg.Get("format");
+  if (format != "table" && format != "json") {
+    std::cerr << "edgeline: rejects: --format must be table or json\n";
+    return 2;
+  }
+  auto count = cfg.GetInt("count");
+  auto timeout = cfg.GetInt("timeout");
+  if (!count.ok() || !timeout.ok()) {
+    std::cerr << "edgeline: " << (count.ok() ? timeout.status() : count.status()).message() << "\n";
+    return 2;
+  }
+  // A table line: time, agent, job, reason, suppressed, source (if known), raw as JSON.
+  auto line = [](const std::string& topic, const nlohmann::json& j) {
+    if (!j.is_object()) return topic + " (not a JSON object)";
+    auto text = [&](const char* key) { return JsonText(j.value(key, nlohmann::json())); };
+    std::string out = text("time") + "  " + text("agent_id") + "  " + text("job_id") + "  " +
+                      text("reason") + "  suppressed=" + text("suppressed");
+    if (!text("source").empty()) out += "  " + text("source");
+    return out + "  " + nlohmann::json(text("raw")).dump();
+  };
+  Topics topics(cfg.Get("topic_prefix"));
+  std::mutex mu;
+  std::condition_variable cv;
+  int64_t printed = 0;
+  auto done = [&] { return count.value() > 0 && printed >= count.value(); };
+  MqttClient client(BrokerOptions(cfg), [&](const MqttMessage& m) {
+    std::lock_guard<std::mutex> lock(mu);
+    if (done()) return;
+    std::cout << (format == "json"
+                      ? m.payload
+                      : line(m.topic, nlohmann::json::parse(m.payload, nullptr, false)))
+              << std::endl;
+    ++printed;
+    cv.notify_all();
+  });
+  client.AddSubscription(topics.RejectsFilter(cfg.Get("job"), cfg.Get("agent")), 0);
+  client.Start();
+  if (!client.WaitConnected(std::chrono::seconds(5))) return BrokerUnreachable(cfg);
+  bool reached = true;
+  {
+    std::unique_lock<std::mutex> lock(mu);
+    if (timeout.value() > 0) {
+      reached = cv.wait_for(lock, std::chrono::seconds(timeout.value()), done);
+    } else {
+      cv.wait(lock, done);  // no count and no timeout: until interrupted
+    }
+  }
+  client.Stop();
+  if (count.value() > 0 && !reached) {
+    std::cerr << "edgeline: timed out after " << printed << " of " << count.value() << " samples\n";
+    return 3;
+  }
   return 0;
 }
 

@@ -16,5 +16,6 @@ int JobValidate(const std::vector<std::string>& args);
 int JobWait(const Config& cfg, const std::vector<std::string>& args);
 int Agents(const Config& cfg);
 int Query(const Config& cfg);
+int Rejects(const Config& cfg);
 
 }  // namespace edgeline

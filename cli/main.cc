@@ -18,7 +18,9 @@ const char kUsage[] =
     "                         wait until each agent reports completed or failed\n"
     "  agents                 list agents and the status of their jobs\n"
     "  query --job ID [--key K] [--from T] [--to T] [--format table|json|csv]\n"
-    "                         print the job's windows from the aggregator\n";
+    "                         print the job's windows from the aggregator\n"
+    "  rejects [--job J] [--agent A] [--count N] [--timeout S] [--format table|json]\n"
+    "                         print sampled rejected rows as agents publish them\n";
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -26,12 +28,14 @@ int main(int argc, char** argv) {
   Config cfg(Concat({{"config", "", "config file (name = value lines)"},
                      {"api", "http://127.0.0.1:8080", "aggregator HTTP API base URL"},
                      {"format", "table", "output format: table, json (query also csv)"},
-                     {"job", "", "query: job id"},
+                     {"job", "", "query, rejects: job id"},
+                     {"agent", "", "rejects: agent id (default: all)"},
+                     {"count", "0", "rejects: stop after this many samples (0: no limit)"},
                      {"key", "", "query: group key"},
                      {"from", "", "query: first window start (epoch ms or ISO 8601)"},
                      {"to", "", "query: windows starting before this time"},
                      {"agents", "", "job wait: comma-separated agent ids"},
-                     {"timeout", "60", "job wait: seconds"},
+                     {"timeout", "60", "job wait, rejects: seconds (rejects: 0 = no limit)"},
                      {"help", "", "show this help", true}},
                     MqttOptionDefs()),
              "EDGELINE");
@@ -61,6 +65,8 @@ int main(int argc, char** argv) {
       return Agents(cfg);
     } else if (words[0] == "query" && rest.empty()) {
       return Query(cfg);
+    } else if (words[0] == "rejects" && rest.empty()) {
+      return Rejects(cfg);
     }
   } catch (const std::exception& e) {
     std::cerr << "edgeline: " << e.what() << "\n";

@@ -38,13 +38,24 @@ bool JobSpec::Targets(const std::string& agent_id,
   return true;
 }
 
-std::string JobSpec::ExpandPath(const std::string& agent_id) const {
-  std::string out = input_path;
+namespace {
+std::string ExpandAgentId(std::string out, const std::string& agent_id) {
   const std::string token = "{agent_id}";
   for (size_t pos = out.find(token); pos != std::string::npos;
        pos = out.find(token, pos + agent_id.size())) {
     out.replace(pos, token.size(), agent_id);
   }
+  return out;
+}
+}  // namespace
+
+std::string JobSpec::ExpandPath(const std::string& agent_id) const {
+  return ExpandAgentId(input_path, agent_id);
+}
+
+std::vector<std::string> JobSpec::ExpandTopics(const std::string& agent_id) const {
+  std::vector<std::string> out;
+  for (const auto& t : mqtt_topics) out.push_back(ExpandAgentId(t, agent_id));
   return out;
 }
 
@@ -890,6 +901,36 @@ Status BuildAggregate(const ordered_json& agg, JobSpec* spec) {
   return Status::Ok();
 }
 
+// input.type "mqtt": the subscription and what a JSON Schema cannot check. REQUIRES:
+// spec->fields and spec->ts_field are built.
+Status BuildMqttInput(const ordered_json& in, JobSpec* spec) {
+  spec->mqtt_broker = in.value("broker", spec->mqtt_broker);
+  spec->mqtt_topics = in.at("topics").get<std::vector<std::string>>();
+  spec->mqtt_qos = in.value("qos", spec->mqtt_qos);
+  spec->mqtt_username = in.value("username", std::string());
+  spec->mqtt_password_env = in.value("password_env", std::string());
+  spec->mqtt_max_queued = in.value("max_queued_messages", spec->mqtt_max_queued);
+  spec->csv_header = false;  // a payload is rows only
+  if (in.contains("topic_field")) {
+    const std::string name = in["topic_field"].get<std::string>();
+    spec->topic_field = spec->FieldIndex(name);
+    if (spec->topic_field < 0) {
+      return Err("/input/topic_field", "unknown field \"" + name + "\" (not in schema.fields)");
+    }
+    if (spec->fields[spec->topic_field].type != FieldType::kString) {
+      return Err("/input/topic_field", "must name a string field");
+    }
+  }
+  if (spec->format == "csv" && !spec->ts_field.empty()) {
+    const auto& cols = spec->csv_columns;
+    if (std::find(cols.begin(), cols.end(), spec->ts_field) == cols.end()) {
+      return Err("/input/csv/columns",
+                 "no column \"" + spec->ts_field + "\" (the timestamp field)");
+    }
+  }
+  return Status::Ok();
+}
+
 Status Build(const ordered_json& j, JobSpec* spec) {
   spec->job_id = j.at("job_id").get<std::string>();
   spec->version = j.at("version").get<int64_t>();
@@ -903,10 +944,11 @@ Status Build(const ordered_json& j, JobSpec* spec) {
   const auto& in = j.at("input");
   spec->mode = j.at("mode").get<std::string>();
   spec->input_type = in.at("type").get<std::string>();
-  if ((spec->mode == "stream") != (spec->input_type == "tail")) {
+  const bool followed = spec->input_type == "tail" || spec->input_type == "mqtt";
+  if ((spec->mode == "stream") != followed) {
     return Err("/mode", spec->mode == "stream"
-                            ? "mode \"stream\" needs input.type \"tail\""
-                            : "input.type \"" + spec->input_type + "\" needs mode \"stream\"" );
+                            ? "mode \"stream\" needs input.type \"tail\" or \"mqtt\""
+                            : "input.type \"" + spec->input_type + "\" needs mode \"stream\"");
   }
   spec->poll_ms = in.value("poll_ms", spec->poll_ms);
   spec->input_path = in.value("path", std::string());
@@ -974,6 +1016,10 @@ Status Build(const ordered_json& j, JobSpec* spec) {
       }
       spec->keys.push_back(name);
     }
+  }
+  if (spec->input_type == "mqtt") {
+    Status s = BuildMqttInput(in, spec);
+    if (!s.ok()) return s;
   }
   if (j.contains("clean")) {
     Status s = BuildClean(j["clean"], spec);

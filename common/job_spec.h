@@ -75,7 +75,7 @@ struct JobSpec {
   std::map<std::string, std::string> target_labels;
 
   std::string mode;        // "batch" | "stream"
-  std::string input_type;  // "file" | "tail" | "stdin"
+  std::string input_type;  // "file" | "tail" | "mqtt" | "stdin"
   int64_t poll_ms = 250;   // tail: how often files are checked for growth
   std::string input_path;  // may contain {agent_id}
   std::string format;      // "csv" | "ndjson"
@@ -85,6 +85,15 @@ struct JobSpec {
   std::string csv_comment;               // "" = no comment lines
   char csv_decimal = '.';                // decimal separator of float cells
   size_t max_line_bytes = 1 << 20;
+  // input.type "mqtt" (docs/job-spec.md#mqtt-input). CSV payloads have no header: their
+  // columns are csv_columns (csv_header is false).
+  std::string mqtt_broker = "tcp://127.0.0.1:1883";
+  std::vector<std::string> mqtt_topics;  // subscription filters; may contain {agent_id}
+  int mqtt_qos = 1;
+  std::string mqtt_username;
+  std::string mqtt_password_env;  // "" = no password
+  int topic_field = -1;           // schema field index that receives the topic, -1 = none
+  size_t mqtt_max_queued = 1000;  // received messages waiting for the job's worker
 
   std::string ts_field;  // "" when the spec has no timestamp
   // Format, pattern (checked), time zone name (not loaded: TimestampParser::Create loads
@@ -127,6 +136,8 @@ struct JobSpec {
                const std::map<std::string, std::string>& labels) const;
   // input_path with every "{agent_id}" replaced.
   std::string ExpandPath(const std::string& agent_id) const;
+  // mqtt_topics with every "{agent_id}" replaced.
+  std::vector<std::string> ExpandTopics(const std::string& agent_id) const;
   // A stable hash of field names and types, carried in every batch header.
   std::string SchemaHash() const;
   // The emitted fields in schema order, with their output names, the type the clean

@@ -7,15 +7,18 @@
 namespace edgeline {
 
 MqttClient::MqttClient(MqttOptions options, Handler handler)
-    : opts_(std::move(options)), handler_(std::move(handler)) {
+    : opts_(std::move(options)),
+      handler_(std::move(handler)),
+      discard_pending_(opts_.discard_session_first) {
   mqtt::create_options create(MQTTVERSION_3_1_1, opts_.max_buffered);
   client_ = std::make_unique<mqtt::async_client>(opts_.uri, opts_.client_id, create, nullptr);
   client_->set_message_callback([this](mqtt::const_message_ptr msg) {
     MqttMessage m{msg->get_topic(), msg->get_payload_str(), msg->is_retained()};
     std::unique_lock<std::mutex> lock(mu_);
-    // Backpressure: block Paho's thread rather than grow without bound.
-    cv_.wait(lock, [this] { return queue_.size() < opts_.queue_capacity || !running_; });
-    if (!running_) return;
+    // Backpressure: block Paho's thread rather than grow without bound. The dispatch
+    // thread keeps draining until Stop() has disconnected, so this wait ends.
+    cv_.wait(lock, [this] { return queue_.size() < opts_.queue_capacity || disconnected_; });
+    if (queue_.size() >= opts_.queue_capacity) return;
     queue_.push_back(std::move(m));
     cv_.notify_all();
   });
@@ -39,9 +42,9 @@ void MqttClient::Start() {
   connector_ = std::thread([this] { ConnectorLoop(); });
 }
 
-bool MqttClient::TryConnect() {
+mqtt::connect_options MqttClient::ConnectOptions(bool clean_session) const {
   mqtt::connect_options co;
-  co.set_clean_session(opts_.clean_session);
+  co.set_clean_session(clean_session);
   co.set_keep_alive_interval(opts_.keepalive_s);
   co.set_connect_timeout(5);
   co.set_automatic_reconnect(false);
@@ -56,6 +59,30 @@ bool MqttClient::TryConnect() {
     if (!opts_.key_file.empty()) ssl.set_private_key(opts_.key_file);
     co.set_ssl(ssl);
   }
+  return co;
+}
+
+bool MqttClient::DiscardSession() {
+  try {
+    if (!client_->connect(ConnectOptions(/*clean_session=*/true))
+             ->wait_for(std::chrono::seconds(5))) {
+      return false;
+    }
+    client_->disconnect()->wait_for(std::chrono::seconds(2));
+  } catch (const mqtt::exception& e) {
+    LOG_DEBUG("mqtt discard session on " << opts_.uri << " failed: " << e.what());
+    return false;
+  }
+  LOG_DEBUG("mqtt session " << opts_.client_id << " on " << opts_.uri << " discarded");
+  return true;
+}
+
+bool MqttClient::TryConnect() {
+  if (discard_pending_) {
+    if (!DiscardSession()) return false;
+    discard_pending_ = false;
+  }
+  mqtt::connect_options co = ConnectOptions(opts_.clean_session);
   if (!opts_.will_topic.empty()) {
     co.set_will(mqtt::will_options(opts_.will_topic, opts_.will_payload, 1, opts_.will_retained));
   }
@@ -119,8 +146,8 @@ void MqttClient::DispatchLoop() {
     MqttMessage m;
     {
       std::unique_lock<std::mutex> lock(mu_);
-      cv_.wait(lock, [this] { return !queue_.empty() || !running_; });
-      if (queue_.empty()) return;  // stopping and drained
+      cv_.wait(lock, [this] { return !queue_.empty() || disconnected_; });
+      if (queue_.empty()) return;  // disconnected by Stop() and drained
       m = std::move(queue_.front());
       queue_.pop_front();
       cv_.notify_all();
@@ -150,7 +177,18 @@ Status MqttClient::Publish(const std::string& topic, const std::string& payload,
   return Status::Ok();
 }
 
-void MqttClient::Stop() {
+Status MqttClient::PublishNoWait(const std::string& topic, const std::string& payload, int qos,
+                                 bool retained) {
+  if (!connected_) return Status::Error("not connected to " + opts_.uri);
+  try {
+    client_->publish(topic, payload.data(), payload.size(), qos, retained);
+  } catch (const mqtt::exception& e) {
+    return Status::Error("publish to " + topic + " failed: " + e.what());
+  }
+  return Status::Ok();
+}
+
+void MqttClient::Stop(bool end_session) {
   if (!running_.exchange(false)) return;
   cv_.notify_all();
   if (connector_.joinable()) connector_.join();
@@ -160,6 +198,11 @@ void MqttClient::Stop() {
     LOG_DEBUG("mqtt disconnect: " << e.what());
   }
   connected_ = false;
+  if (end_session) DiscardSession();
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    disconnected_ = true;
+  }
   cv_.notify_all();
   if (dispatcher_.joinable()) dispatcher_.join();
 }

@@ -5,7 +5,8 @@
 //
 // Thread-safety: all public methods may be called from any thread. The message handler
 // runs on the dispatch thread, one message at a time; the on-connect callback runs on
-// the connector thread. Neither may call Stop().
+// the connector thread. Neither may call Stop(). Every message Paho received before
+// Stop() disconnected is handed to the handler before Stop() returns.
 #pragma once
 
 #include <atomic>
@@ -23,6 +24,7 @@
 
 namespace mqtt {
 class async_client;
+class connect_options;
 }
 
 namespace edgeline {
@@ -36,6 +38,10 @@ struct MqttOptions {
   std::string cert_file;  // TLS client certificate (PEM), optional
   std::string key_file;   // TLS client key (PEM), optional
   bool clean_session = true;
+  // Before the first connect, discard whatever session the broker stored under client_id
+  // (connect with a clean session, disconnect), so that a persistent session starts
+  // without another configuration's subscriptions and queued messages.
+  bool discard_session_first = false;
   int keepalive_s = 30;
   // Last Will, sent by the broker if the connection is lost without a clean disconnect.
   std::string will_topic;  // "" = no will
@@ -77,13 +83,25 @@ class MqttClient {
   Status Publish(const std::string& topic, const std::string& payload, int qos, bool retained,
                  std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
-  // Disconnects cleanly (no Last Will) and joins the threads. Idempotent.
-  void Stop();
+  // Queues a publish and returns without waiting for it to be sent: never blocks on the
+  // network. An error when not connected or when Paho's buffer is full; a failure
+  // after queueing goes unnoticed (meant for QoS 0 messages that may be lost).
+  Status PublishNoWait(const std::string& topic, const std::string& payload, int qos,
+                       bool retained);
+
+  // Disconnects cleanly (no Last Will) and joins the threads. With `end_session`, then
+  // connects once more with a clean session and disconnects, so the broker drops the
+  // persistent session stored under client_id (skipped if that connect fails).
+  // Idempotent.
+  void Stop(bool end_session = false);
 
  private:
   void ConnectorLoop();
   void DispatchLoop();
   bool TryConnect();
+  mqtt::connect_options ConnectOptions(bool clean_session) const;
+  // Connects with a clean session and disconnects: the broker discards the stored session.
+  bool DiscardSession();
 
   MqttOptions opts_;
   Handler handler_;
@@ -94,7 +112,9 @@ class MqttClient {
   std::atomic<bool> running_{false};
   std::atomic<bool> connected_{false};
   std::atomic<uint64_t> losses_{0};  // connection losses seen by Paho's callback
+  bool discard_pending_ = false;     // connector thread only
   std::mutex mu_;
+  bool disconnected_ = false;   // Stop() has disconnected: no message can arrive any more
   std::condition_variable cv_;  // connection state changes, queue changes, stop
   std::deque<MqttMessage> queue_;
   std::thread connector_;

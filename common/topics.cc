@@ -36,8 +36,8 @@ Topics::Parsed Topics::Parse(std::string_view topic) const {
   } else if (parts.size() == 2 && parts[0] == "acks") {
     r.kind = Parsed::kAcks;
     r.agent_id = parts[1];
-  } else if (parts.size() == 3 && parts[0] == "data") {
-    r.kind = Parsed::kData;
+  } else if (parts.size() == 3 && (parts[0] == "data" || parts[0] == "rejects")) {
+    r.kind = parts[0] == "data" ? Parsed::kData : Parsed::kRejects;
     r.job_id = parts[1];
     r.agent_id = parts[2];
   }

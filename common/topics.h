@@ -28,10 +28,18 @@ class Topics {
   }
   std::string AllData() const { return p_ + "/data/+/+"; }
   std::string Acks(std::string_view agent) const { return Join("acks", agent); }
+  // Sampled rejected rows (rate-limited, QoS 0, not retained).
+  std::string Rejects(std::string_view job, std::string_view agent) const {
+    return p_ + "/rejects/" + std::string(job) + "/" + std::string(agent);
+  }
+  // A subscription filter for rejects: an empty job or agent matches any ("+").
+  std::string RejectsFilter(std::string_view job, std::string_view agent) const {
+    return Rejects(job.empty() ? "+" : job, agent.empty() ? "+" : agent);
+  }
 
   // What a topic received on a wildcard subscription refers to.
   struct Parsed {
-    enum Kind { kJob, kAgentState, kJobStatus, kData, kAcks, kOther } kind = kOther;
+    enum Kind { kJob, kAgentState, kJobStatus, kData, kAcks, kRejects, kOther } kind = kOther;
     std::string agent_id;
     std::string job_id;
   };

@@ -138,17 +138,27 @@ class Stack:
     # -- components --------------------------------------------------------------
     def start_broker(self, port=None):
         self.broker_port = port or self.broker_port or free_port()
-        conf = os.path.join(self.root, "mosquitto.conf")
+        self._mosquitto("mosquitto", self.broker_port)
+
+    def start_local_broker(self, name="sensors", port=None):
+        """Another Mosquitto, e.g. the devices' local broker that mqtt inputs subscribe
+        to, apart from the control-plane broker. Returns its port."""
+        port = port or free_port()
+        self._mosquitto(name, port)
+        return port
+
+    def _mosquitto(self, name, port):
+        conf = os.path.join(self.root, f"{name}.conf")
         with open(conf, "w") as f:
-            f.write(f"listener {self.broker_port} 127.0.0.1\n"
+            f.write(f"listener {port} 127.0.0.1\n"
                     "allow_anonymous true\n"
                     "max_queued_messages 100000\n"
                     "persistence false\n"
                     "log_dest stdout\n"
                     "log_type error\nlog_type warning\nlog_type notice\n")
         os.chmod(conf, 0o644)
-        self._spawn("mosquitto", ["mosquitto", "-c", conf])
-        wait_port(self.broker_port)
+        self._spawn(name, ["mosquitto", "-c", conf])
+        wait_port(port)
 
     @property
     def broker_uri(self):
@@ -209,9 +219,9 @@ class Stack:
                 out[key] = float(value)
         return out
 
-    def mosquitto_pub(self, topic, payload=None, retain=False, qos=1, file=None):
-        argv = ["mosquitto_pub", "-h", "127.0.0.1", "-p", str(self.broker_port), "-q", str(qos),
-                "-t", topic]
+    def mosquitto_pub(self, topic, payload=None, retain=False, qos=1, file=None, port=None):
+        argv = ["mosquitto_pub", "-h", "127.0.0.1", "-p", str(port or self.broker_port),
+                "-q", str(qos), "-t", topic]
         if retain:
             argv.append("-r")
         if isinstance(payload, bytes) or (payload and len(payload) > 65536):
@@ -242,10 +252,13 @@ class Stack:
         return out
 
 
-def reference(job_file, agents):
-    """The independent Python computation of what a job must produce."""
+def reference(job_file, agents, root=None):
+    """The independent Python computation of what a job must produce. Input paths are
+    relative to `root` (default: the repository)."""
     argv = [sys.executable, os.path.join(REPO, "tests", "integration", "reference.py"),
             "--job", job_file]
+    if root:
+        argv += ["--root", root]
     for a in agents:
         argv += ["--agent", a]
     return json.loads(subprocess.run(argv, check=True, capture_output=True, text=True,

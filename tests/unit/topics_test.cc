@@ -11,6 +11,10 @@ TEST_CASE("topics are built under the prefix") {
   CHECK(t.JobStatus("pi-01", "gh") == "fleet/agents/pi-01/jobs/gh");
   CHECK(t.Data("gh", "pi-01") == "fleet/data/gh/pi-01");
   CHECK(t.AllData() == "fleet/data/+/+");
+  CHECK(t.Rejects("gh", "pi-01") == "fleet/rejects/gh/pi-01");
+  CHECK(t.RejectsFilter("gh", "") == "fleet/rejects/gh/+");
+  CHECK(t.RejectsFilter("", "pi-01") == "fleet/rejects/+/pi-01");
+  CHECK(t.RejectsFilter("", "") == "fleet/rejects/+/+");
 }
 
 TEST_CASE("received topics are parsed into kind and ids") {
@@ -23,6 +27,11 @@ TEST_CASE("received topics are parsed into kind and ids") {
   CHECK(p.kind == Topics::Parsed::kJobStatus);
   CHECK(p.agent_id == "pi-02");
   CHECK(p.job_id == "cold");
+  p = t.Parse("edgeline/rejects/gh/pi-03");
+  CHECK(p.kind == Topics::Parsed::kRejects);
+  CHECK(p.job_id == "gh");
+  CHECK(p.agent_id == "pi-03");
+  CHECK(t.Parse("edgeline/rejects/gh").kind == Topics::Parsed::kOther);
   CHECK(t.Parse("edgeline/agents/pi-02/state").kind == Topics::Parsed::kAgentState);
   CHECK(t.Parse("edgeline/jobs/x").kind == Topics::Parsed::kJob);
   CHECK(t.Parse("edgeline/jobs/x/y").kind == Topics::Parsed::kOther);
