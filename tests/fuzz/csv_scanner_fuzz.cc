@@ -1,5 +1,6 @@
 // Fuzz target: the SIMD CSV scanner against the reference reader. The first input byte
-// picks the delimiter, the line limit and a split point; the rest is CSV. CsvReader, the
+// picks the delimiter, the line limit, the comment prefix (none half of the time) and a
+// split point; the rest is CSV. CsvReader, the
 // scalar scanner and the SIMD scanner (fed in two pieces, as FileSource feeds it) must
 // find the same records, fields and errors; the pipeline's two CSV paths (Run with the
 // reader, RunCsvChunk with the scanner) must give the same counters.
@@ -18,9 +19,9 @@ namespace {
 // quoted mark.
 using Rows = std::vector<std::string>;
 
-Rows WithReader(const std::string& text, char delim, size_t max_line) {
+Rows WithReader(const std::string& text, char delim, size_t max_line, const std::string& comment) {
   std::istringstream in(text);
-  edgeline::CsvReader reader(in, delim, max_line);
+  edgeline::CsvReader reader(in, delim, max_line, comment);
   std::vector<edgeline::CsvField> fields;
   std::string reason;
   Rows rows;
@@ -40,9 +41,9 @@ Rows WithReader(const std::string& text, char delim, size_t max_line) {
   return rows;
 }
 
-Rows WithScanner(const std::string& text, char delim, size_t max_line, edgeline::CsvScanMode mode,
-                 size_t split) {
-  edgeline::CsvScanner scanner({delim, max_line, mode});
+Rows WithScanner(const std::string& text, char delim, size_t max_line, const std::string& comment,
+                 edgeline::CsvScanMode mode, size_t split) {
+  edgeline::CsvScanner scanner({delim, max_line, mode, comment});
   edgeline::CsvRecords recs;
   Rows rows;
   std::string buf, scratch;
@@ -97,14 +98,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const uint8_t ctl = data[0];
   const char delim = kDelims[ctl & 7];
   const size_t max_line = (ctl & 8) ? 16 : 4096;
+  static const char* const kComments[] = {"", "", "#", "//"};
+  const std::string comment = kComments[(ctl >> 4) & 3];
   std::string text(reinterpret_cast<const char*>(data + 1), size - 1);
   const size_t split = text.empty() ? 0 : (static_cast<size_t>(ctl) * 131) % (text.size() + 1);
 
-  const Rows ref = WithReader(text, delim, max_line);
-  if (WithScanner(text, delim, max_line, edgeline::CsvScanMode::kScalar, split) != ref) {
+  const Rows ref = WithReader(text, delim, max_line, comment);
+  if (WithScanner(text, delim, max_line, comment, edgeline::CsvScanMode::kScalar, split) != ref) {
     __builtin_trap();
   }
-  if (WithScanner(text, delim, max_line, edgeline::CsvScanMode::kSimd, split) != ref) {
+  if (WithScanner(text, delim, max_line, comment, edgeline::CsvScanMode::kSimd, split) != ref) {
     __builtin_trap();
   }
 
