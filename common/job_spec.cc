@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <set>
 
 #include "common/job_schema_embed.h"
 #include "common/json_schema.h"
@@ -890,6 +891,32 @@ Status BuildAggregate(const ordered_json& agg, JobSpec* spec) {
   return Status::Ok();
 }
 
+// input.csv.columns are known when the spec is checked, unlike a file's header row: each
+// must be unique (as pandas requires of its names), and the timestamp and every schema field
+// must be one of them, since a field without a column would be null in every row.
+Status CheckCsvColumns(const JobSpec& spec) {
+  const std::vector<std::string>& cols = spec.csv_columns;
+  if (cols.empty()) return Status::Ok();
+  std::set<std::string> seen;
+  for (size_t i = 0; i < cols.size(); ++i) {
+    if (!seen.insert(cols[i]).second) {
+      return Err("/input/csv/columns/" + std::to_string(i), "duplicate column \"" + cols[i] + "\"");
+    }
+  }
+  auto has = [&](const std::string& name) {
+    return std::find(cols.begin(), cols.end(), name) != cols.end();
+  };
+  if (!spec.ts_field.empty() && !has(spec.ts_field)) {
+    return Err("/input/csv/columns", "no column \"" + spec.ts_field + "\" (the timestamp field)");
+  }
+  for (const FieldDef& f : spec.fields) {
+    if (!has(f.name)) {
+      return Err("/input/csv/columns", "no column \"" + f.name + "\" (a field in schema.fields)");
+    }
+  }
+  return Status::Ok();
+}
+
 Status Build(const ordered_json& j, JobSpec* spec) {
   spec->job_id = j.at("job_id").get<std::string>();
   spec->version = j.at("version").get<int64_t>();
@@ -949,6 +976,7 @@ Status Build(const ordered_json& j, JobSpec* spec) {
     }
     spec->fields.push_back(std::move(def));
   }
+  if (Status s = CheckCsvColumns(*spec); !s.ok()) return s;
   if (schema.contains("keys")) {
     const auto& keys = schema["keys"];
     for (size_t k = 0; k < keys.size(); ++k) {
