@@ -22,7 +22,8 @@ std::optional<int64_t> CastTimestamp(const RawCell& cell, TimestampFormat format
 // Builds *out from cells laid out as [timestamp (if spec.ts_field), fields...].
 // Returns nullptr on success, else the reject reason of the first failing step, in
 // order: the timestamp ("bad_timestamp"), then each field in schema order ("cast_error",
-// or "missing_required" for a null required field).
+// or "missing_required" for a null required field). Float text has spec.csv_decimal as
+// its decimal mark.
 const char* CastRecord(const JobSpec& spec, const std::vector<RawCell>& cells, Record* out);
 
 // The `cast` clean op: converts an already typed value to `to`. Returns false when it
