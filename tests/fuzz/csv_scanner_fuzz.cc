@@ -79,14 +79,14 @@ Rows WithScanner(const std::string& text, char delim, size_t max_line, const std
 
 // The pipeline's spec, with comment prefix `comment` ("" = none).
 edgeline::JobSpec Spec(const std::string& comment) {
-  const std::string csv = comment.empty() ? "" : R"(, "csv": {"comment": ")" + comment + R"("})";
-  auto r = edgeline::ParseJobSpec(R"({"job_id": "f", "version": 1,
+  auto j = nlohmann::json::parse(R"({"job_id": "f", "version": 1,
     "target": {"agents": ["a"]}, "mode": "batch",
-    "input": {"type": "stdin", "format": "csv", "max_line_bytes": 128)" +
-                                  csv + R"(},
+    "input": {"type": "stdin", "format": "csv", "max_line_bytes": 128},
     "schema": {"timestamp": {"field": "ts", "format": "epoch_s"},
                "fields": {"d": {"type": "string"}, "v": {"type": "float"}}},
     "clean": [{"op": "drop_null", "fields": ["v"]}]})");
+  if (!comment.empty()) j["input"]["csv"]["comment"] = comment;
+  auto r = edgeline::ParseJobSpec(j.dump());
   if (!r.ok()) __builtin_trap();
   return r.value();
 }
