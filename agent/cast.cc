@@ -2,6 +2,10 @@
 
 #include <charconv>
 #include <cmath>
+#include <cstring>
+#include <limits>
+
+#include "common/time_util.h"
 
 namespace edgeline {
 
@@ -93,13 +97,37 @@ std::optional<double> CellNumber(const RawCell& cell) {
   return std::nullopt;
 }
 
+// Float text with a decimal comma (input.csv.decimal ","): "21,5" is 21.5. As with pandas'
+// decimal=",", a '.' is then no decimal mark and there are no thousands separators, so
+// "21.5", "1.234,5" and "1,2,3" are cast errors. The one ',' becomes '.' in a copy (on the
+// stack for any sensible number) that ParseStrictDouble reads.
+std::optional<double> ParseDecimalComma(std::string_view text) {
+  const size_t comma = text.find(',');
+  if (text.find('.') != std::string_view::npos ||
+      (comma != std::string_view::npos && text.find(',', comma + 1) != std::string_view::npos)) {
+    return std::nullopt;
+  }
+  if (comma == std::string_view::npos) return ParseStrictDouble(text);
+  char small[64];
+  std::string large;
+  char* copy = small;
+  if (text.size() > sizeof(small)) {
+    large.resize(text.size());
+    copy = large.data();
+  }
+  std::memcpy(copy, text.data(), text.size());
+  copy[comma] = '.';
+  return ParseStrictDouble(std::string_view(copy, text.size()));
+}
+
 bool IsNullCell(const RawCell& cell) {
   return cell.kind == RawCell::kMissing || cell.kind == RawCell::kNull ||
          (cell.kind == RawCell::kText && cell.text.empty());
 }
 
-// Returns false on a cast error; *out is null for null cells.
-bool CastValue(const RawCell& cell, FieldType type, Value* out) {
+// Returns false on a cast error; *out is null for null cells. `decimal` is the decimal mark
+// of float text ('.' or ',').
+bool CastValue(const RawCell& cell, FieldType type, Value* out, char decimal = '.') {
   if (type == FieldType::kString) {
     if (cell.kind == RawCell::kMissing || cell.kind == RawCell::kNull) {
       *out = std::monostate{};
@@ -115,7 +143,8 @@ bool CastValue(const RawCell& cell, FieldType type, Value* out) {
   }
   switch (type) {
     case FieldType::kFloat: {
-      auto d = CellNumber(cell);
+      auto d = decimal == ',' && cell.kind == RawCell::kText ? ParseDecimalComma(cell.text)
+                                                             : CellNumber(cell);
       if (!d) return false;
       *out = *d;
       return true;
@@ -247,7 +276,9 @@ const char* CastRecord(const JobSpec& spec, const std::vector<RawCell>& cells, T
   }
   out->values.resize(spec.fields.size());
   for (size_t i = 0; i < spec.fields.size(); ++i) {
-    if (!CastValue(cells[base + i], spec.fields[i].type, &out->values[i])) return "cast_error";
+    if (!CastValue(cells[base + i], spec.fields[i].type, &out->values[i], spec.csv_decimal)) {
+      return "cast_error";
+    }
     if (spec.fields[i].required && IsNull(out->values[i])) return "missing_required";
   }
   return nullptr;

@@ -26,6 +26,7 @@ TimestampResult CastTimestamp(const RawCell& cell, TimestampParser* parser);
 // Returns nullptr on success, else the reject reason of the first failing step, in
 // order: the timestamp ("bad_timestamp", "ambiguous_time", "nonexistent_time"), then each
 // field in schema order ("cast_error", or "missing_required" for a null required field).
+// Float text has spec.csv_decimal as its decimal mark.
 const char* CastRecord(const JobSpec& spec, const std::vector<RawCell>& cells, TimestampParser* ts,
                        Record* out);
 

@@ -1,9 +1,11 @@
 #include "agent/csv_reader.h"
 
+#include <utility>
+
 namespace edgeline {
 
-CsvReader::CsvReader(std::istream& in, char delimiter, size_t max_line_bytes)
-    : in_(in), delim_(delimiter), max_line_(max_line_bytes) {}
+CsvReader::CsvReader(std::istream& in, char delimiter, size_t max_line_bytes, std::string comment)
+    : in_(in), delim_(delimiter), max_line_(max_line_bytes), comment_(std::move(comment)) {}
 
 bool CsvReader::Fill() {
   if (eof_) return false;
@@ -14,6 +16,22 @@ bool CsvReader::Fill() {
   pos_ = 0;
   if (buf_.empty()) eof_ = true;
   return !buf_.empty();
+}
+
+// Makes buf_[pos_, pos_ + n) readable, keeping the unread bytes; false if the input ends
+// before.
+bool CsvReader::Ensure(size_t n) {
+  while (buf_.size() - pos_ < n && !eof_) {
+    buf_.erase(0, pos_);
+    pos_ = 0;
+    const size_t have = buf_.size();
+    buf_.resize(have + 64 * 1024);
+    in_.read(buf_.data() + have, static_cast<std::streamsize>(buf_.size() - have));
+    buf_.resize(have + static_cast<size_t>(in_.gcount()));
+    fetched_ += buf_.size() - have;
+    if (buf_.size() == have) eof_ = true;
+  }
+  return buf_.size() - pos_ >= n;
 }
 
 int CsvReader::Peek() {
@@ -45,11 +63,14 @@ CsvReader::Outcome CsvReader::Next(std::vector<CsvField>* fields, std::string* r
       }
     }
   }
-  // Skip blank lines.
+  // Skip blank lines and comment lines.
   while (true) {
     int c = Peek();
     if (c < 0) return Outcome::kEnd;
-    if (c == '\n') {
+    if (!comment_.empty() && c == static_cast<unsigned char>(comment_[0]) &&
+        Ensure(comment_.size()) && buf_.compare(pos_, comment_.size(), comment_) == 0) {
+      SkipRestOfLine();
+    } else if (c == '\n') {
       Get();
     } else if (c == '\r') {
       Get();

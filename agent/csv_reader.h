@@ -1,6 +1,10 @@
 // Streaming RFC 4180 CSV reader (scalar). Quoted fields may hold the delimiter, CR, LF
 // and escaped quotes (""); lines end in LF or CRLF; the last line may lack a newline; a
-// UTF-8 BOM at the start is skipped; blank lines are skipped.
+// UTF-8 BOM at the start is skipped; blank lines are skipped; with a comment prefix, so is
+// a line that starts with it (at a record start: not inside a quoted field), whatever it
+// holds, up to its LF.
+//
+// The reference for CsvScanner (csv_scanner.h), which must find the same records.
 //
 // Not thread-safe. Memory is bounded by max_line_bytes plus the read buffer.
 #pragma once
@@ -21,8 +25,8 @@ class CsvReader {
  public:
   enum class Outcome { kRow, kError, kEnd };
 
-  // `in` must outlive the reader.
-  CsvReader(std::istream& in, char delimiter, size_t max_line_bytes);
+  // `in` must outlive the reader. `comment`: the comment prefix, "" for none.
+  CsvReader(std::istream& in, char delimiter, size_t max_line_bytes, std::string comment = "");
 
   // Reads the next record. kRow: *fields holds it. kError: the record was malformed,
   // *reason is "csv_unterminated_quote", "csv_bad_quote" or "line_too_long", and the
@@ -36,6 +40,7 @@ class CsvReader {
 
  private:
   bool Fill();
+  bool Ensure(size_t n);
   int Peek();
   int Get();
   void SkipRestOfLine();
@@ -43,6 +48,7 @@ class CsvReader {
   std::istream& in_;
   char delim_;
   size_t max_line_;
+  std::string comment_;
   std::string buf_;
   size_t pos_ = 0;
   uint64_t fetched_ = 0;  // bytes read from the stream into buf_ so far

@@ -162,6 +162,7 @@ struct CsvScanRun {
   const bool final;
   const uint8_t delim;
   const size_t max_line;
+  const std::string& comment;
 
   CsvScanRun(CsvScanner& s, CsvRecords& o, const char* b, size_t n, bool f)
       : scanner(s),
@@ -171,7 +172,8 @@ struct CsvScanRun {
         len(n),
         final(f),
         delim(static_cast<uint8_t>(s.options_.delimiter)),
-        max_line(s.options_.max_line_bytes) {}
+        max_line(s.options_.max_line_bytes),
+        comment(s.options_.comment) {}
 
   // Makes room for `fields` more fields and `records` more records.
   void Reserve(size_t fields, size_t records) {
@@ -236,15 +238,34 @@ struct CsvScanRun {
   }
 
   // Byte-at-a-time port of CsvReader::Next for the record starting at rs (< len, not a
-  // blank-line byte). Appends the record or error, sets *next to where the next record
-  // (or blank lines) may start, and returns true; or returns false, appending nothing, if
-  // buf ends before the record is decided and more input may follow. If an error's skip
-  // to the next LF runs past the end of a non-final buf, sets scanner.skipping_ and
-  // *next = len.
+  // blank-line byte). Appends the record or error (nothing for a comment line), sets *next
+  // to where the next record (or blank lines) may start, and returns true; or returns
+  // false, appending nothing, if buf ends before the record is decided and more input may
+  // follow. If an error's or a comment's skip to the next LF runs past the end of a
+  // non-final buf, sets scanner.skipping_ and *next = len.
   bool SlowRecord(size_t rs, size_t* next) {
     constexpr int kEnd = -1;   // end of input
     constexpr int kMore = -2;  // end of buf, more input may follow
     auto peek = [&](size_t p) -> int { return p < len ? u[p] : final ? kEnd : kMore; };
+    auto skip_line = [&](size_t from) {  // resume after the LF at or after `from`
+      const void* lf = from < len ? std::memchr(buf + from, '\n', len - from) : nullptr;
+      if (lf != nullptr) {
+        *next = static_cast<size_t>(static_cast<const char*>(lf) - buf) + 1;
+      } else {
+        if (!final) scanner.skipping_ = true;
+        *next = len;
+      }
+    };
+    if (!comment.empty()) {
+      const size_t have = std::min(comment.size(), len - rs);
+      if (std::memcmp(buf + rs, comment.data(), have) == 0) {
+        if (have == comment.size()) {  // a comment line: dropped like a blank line
+          skip_line(rs);
+          return true;
+        }
+        if (!final) return false;  // the prefix may go on in the next buf
+      }
+    }
     const size_t first_field = out.num_fields_;
     enum { kStart, kUnquoted, kQuoted, kAfterQuote } state = kStart;
     size_t field = rs;  // first byte of the field's text
@@ -261,10 +282,8 @@ struct CsvScanRun {
     };
     // Resume after the LF at or after `from` (CsvReader::SkipRestOfLine).
     auto fail_skip = [&](CsvError error, size_t from) {
-      const void* lf = from < len ? std::memchr(buf + from, '\n', len - from) : nullptr;
-      if (lf != nullptr) return fail(error, static_cast<const char*>(lf) - buf + 1);
-      if (!final) scanner.skipping_ = true;
-      return fail(error, len);
+      skip_line(from);
+      return fail(error, *next);
     };
     auto end_field = [&](size_t end, bool quoted) {
       Reserve(1, 0);
@@ -398,6 +417,9 @@ struct CsvScanRun {
       while (p < n && (in[p] == '\n' || in[p] == '\r')) ++p;
       return p;
     };
+    // A record starting with this byte may be a comment line: the slow parser decides. -1
+    // (no comment prefix) matches no byte.
+    const int comment0 = comment.empty() ? -1 : static_cast<uint8_t>(comment[0]);
     load_out();
 
     size_t rs;           // start of the current record
@@ -424,6 +446,7 @@ struct CsvScanRun {
   restart:  // at pos, outside quotes: at the start and after the slow parser
     rs = fs = skip = skip_blank(pos);
     first_field = nf;
+    if (rs < n && in[rs] == comment0) goto slow;
     quoted = false;
     escaped = false;
     carry = 0;
@@ -464,6 +487,7 @@ struct CsvScanRun {
             add_field(fs, end - fs, false, false);
             add_record(j + 1);
             rs = fs = skip_blank(j + 1);
+            if (rs < n && in[rs] == comment0) goto slow;
             if (rs > j + 1) {
               skip = rs;
               events &= BitsFrom(skip - blk);
@@ -517,6 +541,7 @@ struct CsvScanRun {
         add_record(rec_end);
         quoted = false;
         rs = fs = skip = skip_blank(rec_end);
+        if (rs < n && in[rs] == comment0) goto slow;
         events &= BitsFrom(skip - blk);
       }
       carry = uint64_t{0} - (inside >> 63);

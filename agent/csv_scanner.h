@@ -10,10 +10,12 @@
 // field spans. CR needs no mask: it only matters right before an LF or at the end of the
 // input, which stage 2 checks with a byte look-up. Whatever the fast path does not handle
 // exactly (a quote inside an unquoted field, a malformed quoted field, a line near or over
-// max_line_bytes, delimiter '"', CR or LF) is re-parsed, for that one record, by a
-// byte-at-a-time port of CsvReader, and the block walk resumes after it. The outcome
-// therefore never depends on the mode, the SIMD target or how the input is split into Scan
-// calls.
+// max_line_bytes, a record that starts with the comment prefix's first byte, delimiter '"',
+// CR or LF) is re-parsed, for that one record, by a byte-at-a-time port of CsvReader, and
+// the block walk resumes after it with the quote parity restarted. A comment line may hold
+// quotes, which is why it cannot stay in the block walk: its quotes would flip the parity.
+// The outcome therefore never depends on the mode, the SIMD target or how the input is split
+// into Scan calls.
 //
 // Differences from CsvReader: the caller owns the input buffer and feeds it in pieces;
 // fields are spans into that buffer (no copies) and quoted fields with "" escapes are
@@ -51,6 +53,9 @@ struct CsvScanOptions {
   char delimiter = ',';  // any byte; '"', '\r' and '\n' behave as in CsvReader, but slowly
   size_t max_line_bytes = size_t{1} << 20;
   CsvScanMode mode = CsvScanMode::kSimd;
+  // Comment prefix ("" = none): a line that starts with it at a record start is skipped up
+  // to its LF, as CsvReader skips it (quotes in it do not count; its length is not limited).
+  std::string comment;
 };
 
 // One field of a record, as a span of the buffer given to CsvScanner::Scan.
@@ -110,7 +115,7 @@ class CsvRecords {
 
 // Streaming scanner for one input. Usage:
 //
-//   CsvScanner scanner({',', 1 << 20, CsvScanMode::kSimd});
+//   CsvScanner scanner({',', 1 << 20, CsvScanMode::kSimd, "#"});
 //   CsvRecords recs;
 //   std::string buf;  // unconsumed tail + newly read bytes
 //   while (...) {
@@ -126,16 +131,18 @@ class CsvScanner {
   // Scans buf[0, len), the continuation of the input after the bytes consumed so far.
   // Replaces *out with the records (and errors) that are complete in buf, in input order;
   // their spans point into buf, which must stay unchanged while they are used. Returns the
-  // number of bytes consumed: the records found, the blank lines around them, a leading
-  // UTF-8 BOM, and bytes skipped after an error. The caller passes the rest, buf[ret, len),
+  // number of bytes consumed: the records found, the blank and comment lines around them, a
+  // leading UTF-8 BOM, and bytes skipped after an error. The caller passes the rest, buf[ret, len),
   // again at the front of the next call, followed by more input.
   //
   // `final` means no input follows buf: an unterminated last line is a record, and all of
   // buf is consumed; the scanner then resets itself for a new input.
   //
-  // Memory bound: after a call, len - ret <= 2 * max_line_bytes + 2. A record still too
+  // Memory bound: after a call, len - ret <= 2 * max_line_bytes + 2 (a record within the
+  // limit can be that long in bytes: "" counts once, as in CsvReader). A record still too
   // long is reported as kLineTooLong as soon as it exceeds the limit, and the scanner
-  // consumes (and drops) the rest of that line in this and later calls.
+  // consumes (and drops) the rest of that line in this and later calls; so it does with a
+  // comment line of any length once it has seen the whole prefix.
   //
   // At most 4 GiB - 65 bytes are looked at per call (the spans are 32-bit); a larger buf
   // is treated as if it were that long and not final.
@@ -143,6 +150,19 @@ class CsvScanner {
 
   // Starts a new input (drops any pending skip; a BOM is again allowed at the start).
   void Reset();
+
+  // For a caller that scans one input with several scanners (JobPipeline::RunCsvChunk makes
+  // one per read; FileSource keeps the state in between, and in its checkpoint):
+  // After a non-final Scan, true when its buf ended inside a line being dropped (the rest of
+  // a malformed or too long record, or a comment line): the input's next bytes up to the
+  // next LF belong to it.
+  bool skipping() const { return skipping_; }
+  // Continues an input, not at its start (a BOM is data), at the point where an earlier
+  // scanner's consumed bytes ended; `skipping` is that scanner's skipping().
+  void Resume(bool skipping) {
+    at_start_ = false;
+    skipping_ = skipping;
+  }
 
   const CsvScanOptions& options() const { return options_; }
 

@@ -16,32 +16,6 @@ namespace edgeline {
 
 namespace {
 
-// The end of the last complete CSV record in buf (a newline outside quotes), or npos.
-// buf starts at a record boundary. Follows CsvReader's rules: a quote opens a quoted
-// field only at a field's start, and "" inside one is an escaped quote.
-size_t LastRecordEnd(const std::string& buf, char delim) {
-  bool in_quotes = false, field_start = true;
-  size_t last = std::string::npos;
-  for (size_t i = 0; i < buf.size(); ++i) {
-    char c = buf[i];
-    if (in_quotes) {
-      if (c == '"') {
-        if (i + 1 < buf.size() && buf[i + 1] == '"') ++i;
-        else in_quotes = false;
-      }
-    } else if (c == '"' && field_start) {
-      in_quotes = true;
-      field_start = false;
-    } else if (c == delim || c == '\n') {
-      field_start = true;
-      if (c == '\n') last = i;
-    } else {
-      field_start = false;
-    }
-  }
-  return last;
-}
-
 // An istream over memory, without copying it.
 class MemBuf : public std::streambuf {
  public:
@@ -83,10 +57,10 @@ void FileSource::Restore(const nlohmann::json& cursors) {
     c.dev = j.value("dev", uint64_t{0});
     c.ino = j.value("ino", uint64_t{0});
     c.offset = j.value("offset", int64_t{0});
-    c.header_read = j.value("header_read", false);
     if (j.contains("header") && j["header"].is_array()) {
       c.header = j["header"].get<std::vector<std::string>>();
     }
+    c.skipping = j.value("skipping", false);
     // The file is found again by its inode at the next Poll, under whatever name the
     // glob now gives it (it may have been rotated meanwhile).
     c.restored = true;
@@ -98,12 +72,15 @@ nlohmann::json FileSource::Checkpoint(int64_t current_offset) const {
   nlohmann::json out = nlohmann::json::array();
   for (size_t i = 0; i < cursors_.size(); ++i) {
     const Cursor& c = cursors_[i];
+    // The file being fed stands at current_offset, just after a record.
+    const bool current = static_cast<int>(i) == current_;
     nlohmann::json j = {{"path", c.path},
                         {"dev", c.dev},
                         {"ino", c.ino},
-                        {"offset", static_cast<int>(i) == current_ ? current_offset : c.offset},
-                        {"header_read", c.header_read}};
+                        {"offset", current ? current_offset : c.offset},
+                        {"header_read", !c.header.empty()}};  // older agents read it
     if (!c.header.empty()) j["header"] = c.header;
+    if (c.skipping && !current) j["skipping"] = true;
     out.push_back(std::move(j));
   }
   return out;
@@ -210,7 +187,7 @@ Status FileSource::ReadCursor(Cursor* c, JobPipeline* pipeline, bool* progress) 
                         << " bytes); reading it again from the start");
       ++truncations_;
       c->offset = 0;
-      c->header_read = false;
+      c->header.clear();
       c->skipping = false;
     }
     if (st.st_size == c->offset) return Status::Ok();
@@ -224,54 +201,47 @@ Status FileSource::ReadCursor(Cursor* c, JobPipeline* pipeline, bool* progress) 
     buf_.resize(static_cast<size_t>(n));
     if (buf_.empty()) return Status::Ok();
     const bool at_eof = c->offset + n == st.st_size;
-    size_t usable = buf_.size();
-    size_t last_nl = buf_.rfind('\n');
-    if (c->skipping) {
+    // Nothing can follow the chunk: the file is read once, or it was rotated away and has
+    // stopped growing. Otherwise only complete records are read: the rest may still be
+    // being written, or come with the next chunk.
+    const bool final = at_eof && (!follow_ || c->finishing);
+    size_t used = 0;  // bytes of the chunk consumed
+    if (spec_.format == "csv") {
+      // The scanner finds where the last complete record ends, and drops lines (too long,
+      // malformed, comments) across chunks itself.
+      Status s = pipeline->RunCsvChunk(buf_.data(), buf_.size(), final, c->path, c->offset,
+                                       &c->header, &c->skipping, &used);
+      if (!s.ok()) return s;
+    } else if (c->skipping) {
       // Drop the rest of an over-long line.
-      size_t nl = buf_.find('\n');
-      if (nl == std::string::npos) {
-        c->offset += n;
-        *progress = true;
-        continue;
-      }
-      c->offset += static_cast<int64_t>(nl + 1);
-      c->skipping = false;
+      const size_t nl = buf_.find('\n');
+      c->skipping = nl == std::string::npos;
+      c->offset += static_cast<int64_t>(c->skipping ? buf_.size() : nl + 1);
       *progress = true;
       continue;
-    }
-    if (spec_.format == "csv") last_nl = LastRecordEnd(buf_, spec_.csv_delimiter);
-    if ((follow_ && !c->finishing) || !at_eof) {
-      // Only complete records: the rest may still be being written, or come in the next
-      // chunk.
-      if (last_nl == std::string::npos) {
-        if (buf_.size() < chunk_bytes_) return Status::Ok();  // wait for the line to end
-        pipeline->CountReject("line_too_long");
-        c->offset += n;
-        c->skipping = true;
-        *progress = true;
-        continue;
+    } else {
+      const size_t last_nl = buf_.rfind('\n');
+      used = final ? buf_.size() : last_nl == std::string::npos ? 0 : last_nl + 1;
+      if (used > 0) {
+        MemBuf mb(buf_.data(), used);
+        std::istream in(&mb);
+        Status s = pipeline->Run(in, c->path, nullptr, c->offset);
+        if (!s.ok()) return s;
       }
-      usable = last_nl + 1;
     }
-    MemBuf mb(buf_.data(), usable);
-    std::istream in(&mb);
-    int64_t base = c->offset;
-    if (spec_.format == "csv" && !c->header_read) {
-      int64_t end = 0;
-      c->header = ReadCsvHeader(in, spec_, &end);
-      c->header_read = !c->header.empty();
-      c->offset += end;  // blank or malformed lines before the header are skipped
-      if (end == 0) return Status::Ok();
-      *progress = true;
-      continue;  // the body starts at the new offset
+    if (used == 0) {
+      if (buf_.size() < chunk_bytes_) return Status::Ok();  // wait for the record to end
+      // A record longer than a whole chunk. For CSV that is one within max_line_bytes
+      // (else the scanner rejects it as it passes the limit) but with enough "" pairs,
+      // which count once, to be longer in bytes than the chunk (csv_scanner.h, memory
+      // bound).
+      pipeline->CountReject("line_too_long");
+      used = buf_.size();
+      c->skipping = true;
     }
-    Status s = spec_.format == "csv"
-                   ? pipeline->RunCsvChunk(buf_.data(), usable, c->path, c->header, base)
-                   : pipeline->Run(in, c->path, nullptr, base);
-    if (!s.ok()) return s;
-    c->offset = base + static_cast<int64_t>(usable);
+    c->offset += static_cast<int64_t>(used);
     *progress = true;
-    if (!follow_ && at_eof && usable == buf_.size()) return Status::Ok();
+    if (at_eof && used < buf_.size()) return Status::Ok();  // an open record waits for its end
   }
 }
 

@@ -7,8 +7,9 @@
 // is finished through its open descriptor, and the new file at the path is read from its
 // start.
 //
-// Each file has a cursor (path, device, inode, offset, CSV header) that Checkpoint()
-// exports and Restore() resumes from, so a restart neither skips nor repeats a row.
+// Each file has a cursor (path, device, inode, offset, CSV header, whether the offset is
+// inside a line being dropped) that Checkpoint() exports and Restore() resumes from, so a
+// restart neither skips nor repeats a row.
 // Memory is bounded: one chunk of at most max(1 MiB, max_line_bytes + 1) at a time.
 //
 // Not thread-safe: one per job, used by the job's worker.
@@ -55,11 +56,11 @@ class FileSource {
     uint64_t dev = 0;
     uint64_t ino = 0;
     int64_t offset = 0;
-    bool header_read = false;
-    std::vector<std::string> header;
+    std::vector<std::string> header;  // CSV: the header row, once read
     int fd = -1;
     bool in_glob = true;
-    bool skipping = false;  // inside an over-long line: drop bytes up to the next newline
+    bool skipping = false;  // inside a line being dropped (too long; CSV: malformed, or a
+                            // comment): drop bytes up to the next newline
     bool restored = false;  // from a checkpoint, not yet found again (fd < 0)
     bool finishing = false;  // rotated away and quiet: read its last line without newline
     int64_t last_size = -1;  // size at the previous poll (rotated-away files)

@@ -1,5 +1,6 @@
 #include "agent/job_pipeline.h"
 
+#include <simdjson.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -204,16 +205,7 @@ std::vector<std::string> NextHeader(CsvReader& reader) {
   }
   return header;
 }
-}  // namespace
 
-std::vector<std::string> ReadCsvHeader(std::istream& in, const JobSpec& spec, int64_t* end) {
-  CsvReader reader(in, spec.csv_delimiter, spec.max_line_bytes);
-  std::vector<std::string> header = NextHeader(reader);
-  *end = static_cast<int64_t>(reader.position());
-  return header;
-}
-
-namespace {
 // Fills the cells of one CSV row: wanted column w comes from row field col[w] through
 // set(field, cell); a column the header lacks is a missing cell.
 template <typename SetCell>
@@ -226,38 +218,59 @@ void FillCells(const std::vector<int>& col, std::vector<RawCell>* cells, SetCell
     }
   }
 }
+
+// Whether the fields' texts are valid UTF-8: exactly when the record's raw bytes are, as
+// the quotes, delimiters and line ends between and around them are ASCII.
+bool FieldsAreUtf8(const std::vector<CsvField>& fields) {
+  for (const CsvField& f : fields) {
+    if (!simdjson::validate_utf8(f.text)) return false;
+  }
+  return true;
+}
 }  // namespace
 
 Status JobPipeline::MapCsvColumns(const std::vector<std::string>& header, const std::string& name,
-                                  std::vector<int>* col) const {
-  // Each wanted column (timestamp first, then schema fields) to its index in the header.
+                                  std::vector<int>* col, size_t* num_fields) const {
+  const std::vector<std::string>& names = spec_.csv_columns.empty() ? header : spec_.csv_columns;
+  if (spec_.csv_header && names.size() != header.size()) {
+    return Status::Error(name + ": the CSV header has " + std::to_string(header.size()) +
+                         " columns, input.csv.columns names " + std::to_string(names.size()));
+  }
+  // Each wanted column (timestamp first, then schema fields) to its index in names.
   std::vector<std::string> wanted;
   if (!spec_.ts_field.empty()) wanted.push_back(spec_.ts_field);
   for (const auto& f : spec_.fields) wanted.push_back(f.name);
   col->assign(wanted.size(), -1);
   for (size_t w = 0; w < wanted.size(); ++w) {
-    for (size_t c = 0; c < header.size(); ++c) {
-      if (header[c] == wanted[w]) (*col)[w] = static_cast<int>(c);
+    for (size_t c = 0; c < names.size(); ++c) {
+      if (names[c] == wanted[w]) (*col)[w] = static_cast<int>(c);
     }
   }
   if (!spec_.ts_field.empty() && (*col)[0] < 0) {
     return Status::Error(name + ": the CSV header has no column \"" + spec_.ts_field +
                          "\" (the timestamp field)");
   }
+  *num_fields = names.size();
   return Status::Ok();
 }
 
 Status JobPipeline::RunCsv(std::istream& in, const std::string& name,
                            const std::vector<std::string>* csv_header) {
-  CsvReader reader(in, spec_.csv_delimiter, spec_.max_line_bytes);
+  CsvReader reader(in, spec_.csv_delimiter, spec_.max_line_bytes, spec_.csv_comment);
   std::vector<CsvField> fields;
   std::string reason;
   const int64_t base = position_;
-  std::vector<std::string> header = csv_header ? *csv_header : NextHeader(reader);
+  std::vector<std::string> header;
+  if (csv_header != nullptr) {
+    header = *csv_header;
+  } else if (spec_.csv_header) {
+    header = NextHeader(reader);
+  }
   position_ = base + static_cast<int64_t>(reader.position());
-  if (header.empty()) return Status::Ok();  // empty file
+  if (spec_.csv_header && header.empty()) return Status::Ok();  // empty file
   std::vector<int> col;
-  Status m = MapCsvColumns(header, name, &col);
+  size_t num_fields = 0;
+  Status m = MapCsvColumns(header, name, &col, &num_fields);
   if (!m.ok()) return m;
   std::vector<RawCell> cells(col.size());
   while (true) {
@@ -269,7 +282,11 @@ Status JobPipeline::RunCsv(std::istream& in, const std::string& name,
       Reject(reason, {});
       continue;
     }
-    if (fields.size() != header.size()) {
+    if (!FieldsAreUtf8(fields)) {
+      Reject("invalid_utf8", {});
+      continue;
+    }
+    if (fields.size() != num_fields) {
       Reject("csv_field_count", {});
       continue;
     }
@@ -284,51 +301,85 @@ Status JobPipeline::RunCsv(std::istream& in, const std::string& name,
   return Status::Ok();
 }
 
-Status JobPipeline::RunCsvChunk(const char* data, size_t len, const std::string& name,
-                                const std::vector<std::string>& header, int64_t base_offset) {
+Status JobPipeline::RunCsvChunk(const char* data, size_t len, bool final, const std::string& name,
+                                int64_t base_offset, std::vector<std::string>* header,
+                                bool* skipping, size_t* consumed) {
   if (!setup_.ok()) return setup_;
   position_ = base_offset;
-  if (header.empty()) return Status::Ok();
-  std::vector<int> col;
-  Status m = MapCsvColumns(header, name, &col);
-  if (!m.ok()) return m;
+  *consumed = 0;
   CsvScanOptions opts;
   opts.delimiter = spec_.csv_delimiter;
   opts.max_line_bytes = spec_.max_line_bytes;
+  opts.comment = spec_.csv_comment;
   CsvScanner scanner(opts);
+  // The scanner of the previous chunk is gone: this one goes on where it stopped.
+  if (base_offset > 0 || *skipping) scanner.Resume(*skipping);
   CsvRecords& recs = scan_records_;
-  std::vector<RawCell> cells(col.size());
-  std::vector<std::string> scratch(col.size());  // unescaped texts, one per cell
+  std::vector<int> col;
+  size_t num_fields = 0;
+  std::vector<RawCell> cells;
+  std::vector<std::string> scratch;  // unescaped texts, one per cell
+  auto map_columns = [&] {
+    Status m = MapCsvColumns(*header, name, &col, &num_fields);
+    cells.resize(col.size());
+    scratch.resize(col.size());
+    return m;
+  };
+  bool need_header = spec_.csv_header && header->empty();
+  if (!need_header) {
+    Status m = map_columns();
+    if (!m.ok()) return m;
+  }
   size_t done = 0;
-  while (done < len) {
-    // The chunk holds complete records (FileSource cuts between records), so it is
-    // scanned as final input; a chunk over 4 GiB would be scanned in parts.
-    size_t used = scanner.Scan(data + done, len - done, /*final=*/true, &recs);
+  while (true) {
+    const char* buf = data + done;
+    // Without `final` one call consumes all that can be (chunks are far below the 4 GiB a
+    // call looks at); the rest waits for the caller's next chunk.
+    const size_t used = scanner.Scan(buf, len - done, final, &recs);
+    // One UTF-8 check for everything consumed; record by record only if it fails.
+    const bool all_utf8 = simdjson::validate_utf8(buf, used);
     for (size_t r = 0; r < recs.size(); ++r) {
       if (cancel_ && cancel_->load()) return Status::Error("cancelled");
       const CsvRecordSpan& rec = recs.record(r);
       position_ = base_offset + static_cast<int64_t>(done + rec.offset + rec.length);
-      const std::string_view raw(data + done + rec.offset, rec.length);
+      const std::string_view raw(buf + rec.offset, rec.length);
+      if (need_header) {
+        if (rec.error != CsvError::kNone) continue;  // a malformed header line is skipped
+        std::string unescaped;
+        for (size_t k = 0; k < rec.num_fields; ++k) {
+          header->emplace_back(CsvFieldText(buf, recs.field(r, k), &unescaped));
+        }
+        need_header = false;
+        Status m = map_columns();
+        if (!m.ok()) return m;
+        continue;
+      }
       if (rec.error != CsvError::kNone) {
         Reject(CsvErrorReason(rec.error), raw);
         continue;
       }
-      if (rec.num_fields != header.size()) {
+      if (!all_utf8 && !simdjson::validate_utf8(raw)) {
+        Reject("invalid_utf8", raw);
+        continue;
+      }
+      if (rec.num_fields != num_fields) {
         Reject("csv_field_count", raw);
         continue;
       }
       FillCells(col, &cells, [&](size_t c, RawCell* cell) {
         const CsvFieldSpan& f = recs.field(r, c);
-        cell->text = CsvFieldText(data + done, f, &scratch[cell - cells.data()]);
+        cell->text = CsvFieldText(buf, f, &scratch[cell - cells.data()]);
         cell->kind = (cell->text.empty() && !f.quoted) ? RawCell::kNull : RawCell::kText;
       });
       Status s = Process(cells, raw);
       if (!s.ok()) return s;
     }
-    if (used == 0) break;
     done += used;
+    if (!final || used == 0 || done >= len) break;
   }
-  position_ = base_offset + static_cast<int64_t>(len);
+  *skipping = scanner.skipping();
+  *consumed = done;
+  position_ = base_offset + static_cast<int64_t>(done);
   return Status::Ok();
 }
 

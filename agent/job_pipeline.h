@@ -63,19 +63,26 @@ class JobPipeline {
   JobPipeline(const JobSpec& spec, BatchSink sink, const std::atomic<bool>* cancel = nullptr);
 
   // Reads `in` to its end. `name` is used in error messages. For CSV, `csv_header`
-  // gives the column names when `in` starts after the header (a resumed or followed
-  // file); otherwise the first record is the header. `base_offset` is the byte offset
-  // of `in`'s start in its file, for position(). Returns an error for input that cannot
-  // be processed at all (e.g. a CSV header without the timestamp column), a sink error,
-  // or cancellation; bad rows are counted, not errors.
+  // gives the header row's names when `in` starts after it (a resumed or followed
+  // file); otherwise the first record is the header (unless the spec has none,
+  // input.csv.header false). `base_offset` is the byte offset of `in`'s start in its file,
+  // for position(). Returns an error for input that cannot be processed at all (e.g. a CSV
+  // header without the timestamp column), a sink error, or cancellation; bad rows are
+  // counted, not errors.
   Status Run(std::istream& in, const std::string& name,
              const std::vector<std::string>* csv_header = nullptr, int64_t base_offset = 0);
-  // CSV only: processes data[0, len), complete records (or the end of a file) that start
-  // `base_offset` bytes into a file whose header is `header`, with the SIMD scanner
-  // (agent/csv_scanner.h). Same results as Run() over the same bytes. REQUIRES: data
-  // stays valid during the call.
-  Status RunCsvChunk(const char* data, size_t len, const std::string& name,
-                     const std::vector<std::string>& header, int64_t base_offset);
+  // CSV only: processes data[0, len), which starts `base_offset` bytes into a file, at a
+  // record boundary or (*skipping) inside a line being dropped up to its LF, with the SIMD
+  // scanner (agent/csv_scanner.h). `final`: nothing follows data (the end of a file that
+  // will not grow); otherwise a record still open at the end of data is left for the next
+  // call, which starts at data + *consumed. *header: the file's header row; while it is
+  // empty (and the spec has one, input.csv.header) the first record read becomes it.
+  // *skipping is set when the next call starts inside a line being dropped. Same results
+  // as Run() over the same bytes, in one call or in many. REQUIRES: data stays valid
+  // during the call.
+  Status RunCsvChunk(const char* data, size_t len, bool final, const std::string& name,
+                     int64_t base_offset, std::vector<std::string>* header, bool* skipping,
+                     size_t* consumed);
   // At the end of the input: releases the records the clean ops hold back (fill
   // linear), then hands any partial batch to the sink.
   Status Flush();
@@ -109,10 +116,12 @@ class JobPipeline {
  private:
   Status RunCsv(std::istream& in, const std::string& name,
                 const std::vector<std::string>* csv_header);
-  // Maps the timestamp and schema fields to header columns (-1: absent); an error when
-  // the timestamp column is missing.
+  // Maps the timestamp and schema fields to the columns named by input.csv.columns, or
+  // else by the header row (-1: absent), and sets *num_fields to the number of fields a
+  // row must have. An error when the timestamp column is missing, or the header row's
+  // length differs from input.csv.columns'.
   Status MapCsvColumns(const std::vector<std::string>& header, const std::string& name,
-                       std::vector<int>* col) const;
+                       std::vector<int>* col, size_t* num_fields) const;
   Status RunNdjson(std::istream& in);
   // Casts, cleans and batches one parsed row; `raw` is its text, for a reject.
   Status Process(const std::vector<RawCell>& cells, std::string_view raw);
@@ -146,10 +155,6 @@ class JobPipeline {
   mutable std::mutex snapshot_mu_;
   JobCounters snapshot_;
 };
-
-// Reads a CSV header record from the start of `in` (skipping malformed lines); *end is
-// its end offset. Empty at end of input.
-std::vector<std::string> ReadCsvHeader(std::istream& in, const JobSpec& spec, int64_t* end);
 
 // Runs the pipeline once over the job's input files (a FileSource reading once), or
 // stdin for input.type "stdin", then flushes. `override_input` ("" = none, "-" = stdin,

@@ -42,9 +42,16 @@ Status FeedMqttPayload(JobPipeline* pipeline, const JobSpec& spec, const std::st
     return Status::Ok();
   }
   if (spec.topic_field >= 0) pipeline->set_field_override(spec.topic_field, topic);
-  Status s = spec.format == "csv"
-                 ? pipeline->RunCsvChunk(payload.data(), payload.size(), topic, spec.csv_columns, 0)
-                 : FeedNdjson(pipeline, topic, payload);
+  Status s;
+  if (spec.format == "csv") {
+    std::vector<std::string> header;  // stays empty: payloads have no header row
+    bool skipping = false;
+    size_t used = 0;
+    s = pipeline->RunCsvChunk(payload.data(), payload.size(), /*final=*/true, topic, 0, &header,
+                              &skipping, &used);
+  } else {
+    s = FeedNdjson(pipeline, topic, payload);
+  }
   if (spec.topic_field >= 0) pipeline->set_field_override(-1, {});
   return s;
 }

@@ -91,7 +91,7 @@ void BM_CsvReader(benchmark::State& state) {
 template <bool kVisitFields>
 void ScanAll(CsvScanMode mode, benchmark::State& state) {
   const std::string& data = Data();
-  CsvScanner scanner({',', kMaxLine, mode});
+  CsvScanner scanner({',', kMaxLine, mode, ""});
   CsvRecords recs;
   std::string scratch;
   size_t records = 0;

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <set>
 
 #include "common/job_schema_embed.h"
 #include "common/json_schema.h"
@@ -84,7 +85,8 @@ std::vector<FieldDef> JobSpec::OutputFields() const {
   for (const CleanOp& op : clean) {
     if (op.kind == CleanOp::kCast) {
       all[op.field].type = op.to_type;
-      if (op.to_type != FieldType::kFloat && op.to_type != FieldType::kInt) all[op.field].unit.clear();
+      if (op.to_type != FieldType::kFloat && op.to_type != FieldType::kInt)
+        all[op.field].unit.clear();
     } else if (op.kind == CleanOp::kConvert) {
       all[op.field].unit = op.to_unit;
     } else if (op.kind == CleanOp::kRedact && op.action == CleanOp::kHash) {
@@ -125,11 +127,10 @@ Status Err(const std::string& path, const std::string& msg) {
 
 // The unit families `convert` converts within (agent/clean_convert.cc has the factors).
 int UnitFamily(const std::string& u) {
-  static const char* const kFamilies[][8] = {
-      {"degC", "degF", "K"},
-      {"Pa", "hPa", "kPa", "bar", "psi", "mmHg", "inHg"},
-      {"m", "cm", "mm", "km", "in", "ft", "mi"},
-      {"m/s", "km/h", "mph", "kn"}};
+  static const char* const kFamilies[][8] = {{"degC", "degF", "K"},
+                                             {"Pa", "hPa", "kPa", "bar", "psi", "mmHg", "inHg"},
+                                             {"m", "cm", "mm", "km", "in", "ft", "mi"},
+                                             {"m/s", "km/h", "mph", "kn"}};
   for (int f = 0; f < 4; ++f) {
     for (const char* name : kFamilies[f]) {
       if (name && u == name) return f;
@@ -148,8 +149,8 @@ struct FieldState {
   FieldType type = FieldType::kFloat;
   std::string unit;
   bool emitted = true;
-  std::string removed_by;   // pointer of the op that removed it
-  std::string renamed_by;   // pointer of the last op that renamed it
+  std::string removed_by;       // pointer of the op that removed it
+  std::string renamed_by;       // pointer of the last op that renamed it
   std::string unit_cleared_by;  // pointer of a scale/offset convert
 };
 
@@ -169,10 +170,12 @@ class CleanBuilder {
 
  private:
   Status BuildOne(const ordered_json& j, const std::string& path, CleanOp* c);
+
  public:
   // Finds the field a name refers to after the ops so far (-1: the timestamp, when
   // allow_ts); false with the reason otherwise.
   bool Lookup(const std::string& name, bool allow_ts, int* out, std::string* why) const;
+
  private:
   // Resolves a field name as the ops before this one left the fields.
   Status Resolve(const ordered_json& name, const std::string& path, bool allow_ts, int* out) const;
@@ -184,8 +187,7 @@ class CleanBuilder {
   Status RemoveField(int idx, const std::string& path);
   Status ParseCond(const ordered_json& j, const std::string& path, int depth,
                    CleanOp::Cond* out) const;
-  Status ParseWhereText(const std::string& text, const std::string& path,
-                        CleanOp::Cond* out) const;
+  Status ParseWhereText(const std::string& text, const std::string& path, CleanOp::Cond* out) const;
 
  public:
   // Checks a comparison's literals against the field's current type (and turns an ISO
@@ -223,7 +225,8 @@ bool CleanBuilder::Lookup(const std::string& name, bool allow_ts, int* out,
   }
   for (size_t i = 0; i < st_.size(); ++i) {
     if (spec_->fields[i].name == name && !st_[i].renamed_by.empty()) {
-      *why = "field \"" + name + "\" was renamed to \"" + st_[i].name + "\" by " + st_[i].renamed_by;
+      *why =
+          "field \"" + name + "\" was renamed to \"" + st_[i].name + "\" by " + st_[i].renamed_by;
       return false;
     }
   }
@@ -237,8 +240,8 @@ Status CleanBuilder::Resolve(const ordered_json& j, const std::string& path, boo
   return Lookup(j.get<std::string>(), allow_ts, out, &why) ? Status::Ok() : Err(path, why);
 }
 
-Status CleanBuilder::ResolveList(const ordered_json& names, const std::string& path,
-                                 bool allow_ts, std::vector<int>* out) const {
+Status CleanBuilder::ResolveList(const ordered_json& names, const std::string& path, bool allow_ts,
+                                 std::vector<int>* out) const {
   for (size_t k = 0; k < names.size(); ++k) {
     int idx;
     Status s = Resolve(names[k], path + "/" + std::to_string(k), allow_ts, &idx);
@@ -248,13 +251,14 @@ Status CleanBuilder::ResolveList(const ordered_json& names, const std::string& p
   return Status::Ok();
 }
 
-Status CleanBuilder::ResolveTyped(const ordered_json& j, const std::string& path,
-                                  bool want_float, const char* what, int* out) const {
+Status CleanBuilder::ResolveTyped(const ordered_json& j, const std::string& path, bool want_float,
+                                  const char* what, int* out) const {
   Status s = Resolve(j.at("field"), path + "/field", false, out);
   if (!s.ok()) return s;
   FieldType t = st_[*out].type;
   if (want_float ? t != FieldType::kFloat : !IsNum(t)) {
-    return Err(path + "/field", std::string(what) + (want_float ? " needs a float field" : " needs a numeric field"));
+    return Err(path + "/field", std::string(what) + (want_float ? " needs a float field"
+                                                                : " needs a numeric field"));
   }
   return Status::Ok();
 }
@@ -280,30 +284,42 @@ Status CleanBuilder::RemoveField(int idx, const std::string& path) {
 
 // A literal from JSON: null, bool, number (int64 when integral and in range) or string.
 bool JsonLiteral(const ordered_json& j, Value* v) {
-  if (j.is_null()) *v = std::monostate{};
-  else if (j.is_boolean()) *v = j.get<bool>();
-  else if (j.is_number_integer() && !j.is_number_unsigned()) *v = j.get<int64_t>();
-  else if (j.is_number_unsigned() && j.get<uint64_t>() <= uint64_t(INT64_MAX)) *v = j.get<int64_t>();
-  else if (j.is_number()) *v = j.get<double>();
-  else if (j.is_string()) *v = j.get<std::string>();
-  else return false;
+  if (j.is_null())
+    *v = std::monostate{};
+  else if (j.is_boolean())
+    *v = j.get<bool>();
+  else if (j.is_number_integer() && !j.is_number_unsigned())
+    *v = j.get<int64_t>();
+  else if (j.is_number_unsigned() && j.get<uint64_t>() <= uint64_t(INT64_MAX))
+    *v = j.get<int64_t>();
+  else if (j.is_number())
+    *v = j.get<double>();
+  else if (j.is_string())
+    *v = j.get<std::string>();
+  else
+    return false;
   return true;
 }
 
 const char* TypeNoun(const Value& v) {
   switch (v.index()) {
-    case 0: return "null";
-    case 1: case 2: return "a number";
-    case 3: return "a string";
-    default: return "a boolean";
+    case 0:
+      return "null";
+    case 1:
+    case 2:
+      return "a number";
+    case 3:
+      return "a string";
+    default:
+      return "a boolean";
   }
 }
 
 Status CleanBuilder::CheckCmp(CleanOp::Cond* c, const std::string& path,
                               const std::string& where) const {
   using Cond = CleanOp::Cond;
-  const bool ordered = c->cmp == Cond::kLt || c->cmp == Cond::kLe || c->cmp == Cond::kGt ||
-                       c->cmp == Cond::kGe;
+  const bool ordered =
+      c->cmp == Cond::kLt || c->cmp == Cond::kLe || c->cmp == Cond::kGt || c->cmp == Cond::kGe;
   const std::string fname = c->field < 0 ? spec_->ts_field : st_[c->field].name;
   FieldType t = c->field < 0 ? FieldType::kInt : st_[c->field].type;
   for (Value& v : c->values) {
@@ -315,20 +331,23 @@ Status CleanBuilder::CheckCmp(CleanOp::Cond* c, const std::string& path,
       auto ms = ParseIso8601Ms(std::get<std::string>(v));
       if (!ms) {
         return Err(path, where + "\"" + std::get<std::string>(v) +
-                             "\" is not an ISO 8601 time (the timestamp compares with epoch ms or an ISO 8601 string)");
+                             "\" is not an ISO 8601 time (the timestamp compares with epoch ms or "
+                             "an ISO 8601 string)");
       }
       v = *ms;
       continue;
     }
-    bool ok = IsNum(t) ? IsNumeric(v)
+    bool ok = IsNum(t)                  ? IsNumeric(v)
               : t == FieldType::kString ? std::holds_alternative<std::string>(v)
                                         : std::holds_alternative<bool>(v);
     if (!ok) {
-      return Err(path, where + "field \"" + fname + "\" is " + (c->field < 0 ? "the timestamp" : FieldTypeName(t)) +
+      return Err(path, where + "field \"" + fname + "\" is " +
+                           (c->field < 0 ? "the timestamp" : FieldTypeName(t)) +
                            " and can't be compared with " + TypeNoun(v));
     }
     if (t == FieldType::kBool && ordered) {
-      return Err(path, where + "bool field \"" + fname + "\" can only be compared with ==, != or in");
+      return Err(path,
+                 where + "bool field \"" + fname + "\" can only be compared with ==, != or in");
     }
   }
   return Status::Ok();
@@ -337,8 +356,8 @@ Status CleanBuilder::CheckCmp(CleanOp::Cond* c, const std::string& path,
 bool ParseCmpName(const std::string& s, CleanOp::Cond::Cmp* cmp) {
   using Cond = CleanOp::Cond;
   static const std::pair<const char*, Cond::Cmp> kCmps[] = {
-      {"==", Cond::kEq}, {"!=", Cond::kNe}, {"<", Cond::kLt}, {"<=", Cond::kLe},
-      {">", Cond::kGt}, {">=", Cond::kGe}, {"in", Cond::kIn}, {"not_in", Cond::kNotIn}};
+      {"==", Cond::kEq}, {"!=", Cond::kNe}, {"<", Cond::kLt},  {"<=", Cond::kLe},
+      {">", Cond::kGt},  {">=", Cond::kGe}, {"in", Cond::kIn}, {"not_in", Cond::kNotIn}};
   for (const auto& [name, c] : kCmps) {
     if (s == name) {
       *cmp = c;
@@ -369,7 +388,8 @@ Status CleanBuilder::ParseCond(const ordered_json& j, const std::string& path, i
     }
     for (const auto& item : list ? v : ordered_json::array({v})) {
       Value lit;
-      if (!JsonLiteral(item, &lit)) return Err(path + "/value", "must be a number, string, boolean or null");
+      if (!JsonLiteral(item, &lit))
+        return Err(path + "/value", "must be a number, string, boolean or null");
       out->values.push_back(std::move(lit));
     }
     return CheckCmp(out, path + "/value", "");
@@ -393,8 +413,9 @@ Status CleanBuilder::ParseCond(const ordered_json& j, const std::string& path, i
 
 // The text form of `where`:
 //   expr := and ("or" and)* ; and := unary ("and" unary)* ;
-//   unary := "not" unary | "(" expr ")" | NAME op literal | NAME ["not"] "in" "(" literal ("," literal)* ")"
-//   op := "==" | "!=" | "<" | "<=" | ">" | ">=" ; literal := number | "string" | true | false | null
+//   unary := "not" unary | "(" expr ")" | NAME op literal | NAME ["not"] "in" "(" literal (","
+//   literal)* ")" op := "==" | "!=" | "<" | "<=" | ">" | ">=" ; literal := number | "string" | true
+//   | false | null
 class WhereParser {
  public:
   WhereParser(const CleanBuilder& b, const std::string& text, const std::string& path)
@@ -427,7 +448,9 @@ class WhereParser {
     return Next() + 16 < s_.size() ? r + "..." : r;
   }
   void Ws() {
-    while (pos_ < s_.size() && (s_[pos_] == ' ' || s_[pos_] == '\t' || s_[pos_] == '\n' || s_[pos_] == '\r')) ++pos_;
+    while (pos_ < s_.size() &&
+           (s_[pos_] == ' ' || s_[pos_] == '\t' || s_[pos_] == '\n' || s_[pos_] == '\r'))
+      ++pos_;
   }
   static bool IdentChar(char c) {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
@@ -499,7 +522,8 @@ class WhereParser {
     if (Punct("(")) {
       Status s = Or(out, depth + 1);
       if (!s.ok()) return s;
-      if (!Punct(")")) return Fail(AtEnd() ? "expected \")\"" : "expected \")\" before \"" + Rest() + "\"");
+      if (!Punct(")"))
+        return Fail(AtEnd() ? "expected \")\"" : "expected \")\" before \"" + Rest() + "\"");
       return Status::Ok();
     }
     return Comparison(out);
@@ -510,7 +534,8 @@ class WhereParser {
     std::string name = PeekWord();
     const size_t start = pos_;
     if (name.empty() || (name[0] >= '0' && name[0] <= '9')) {
-      return Fail(AtEnd() ? "expected a field name" : "expected a field name, found \"" + Rest() + "\"");
+      return Fail(AtEnd() ? "expected a field name"
+                          : "expected a field name, found \"" + Rest() + "\"");
     }
     pos_ += name.size();
     std::string why;
@@ -527,15 +552,22 @@ class WhereParser {
       if (!Keyword("in")) return Fail("expected \"in\" after \"not\"");
       out->cmp = Cond::kNotIn;
       list = true;
-    } else if (Punct("==")) out->cmp = Cond::kEq;
-    else if (Punct("!=")) out->cmp = Cond::kNe;
-    else if (Punct("<=")) out->cmp = Cond::kLe;
-    else if (Punct(">=")) out->cmp = Cond::kGe;
-    else if (Punct("<")) out->cmp = Cond::kLt;
-    else if (Punct(">")) out->cmp = Cond::kGt;
+    } else if (Punct("=="))
+      out->cmp = Cond::kEq;
+    else if (Punct("!="))
+      out->cmp = Cond::kNe;
+    else if (Punct("<="))
+      out->cmp = Cond::kLe;
+    else if (Punct(">="))
+      out->cmp = Cond::kGe;
+    else if (Punct("<"))
+      out->cmp = Cond::kLt;
+    else if (Punct(">"))
+      out->cmp = Cond::kGt;
     else {
       return Fail(AtEnd() ? "expected a comparison (==, !=, <, <=, >, >=, in, not in)"
-                          : "expected a comparison (==, !=, <, <=, >, >=, in, not in), found \"" + Rest() + "\"");
+                          : "expected a comparison (==, !=, <, <=, >, >=, in, not in), found \"" +
+                                Rest() + "\"");
     }
     if (list) {
       if (!Punct("(")) return Fail("expected \"(\" after \"in\"");
@@ -567,22 +599,29 @@ class WhereParser {
       pos_ = e + 1;
       return Status::Ok();
     }
-    if (Keyword("true")) *v = true;
-    else if (Keyword("false")) *v = false;
-    else if (Keyword("null")) *v = std::monostate{};
+    if (Keyword("true"))
+      *v = true;
+    else if (Keyword("false"))
+      *v = false;
+    else if (Keyword("null"))
+      *v = std::monostate{};
     else {
       size_t e = pos_;
       while (e < s_.size() && (std::isdigit(static_cast<unsigned char>(s_[e])) || s_[e] == '-' ||
                                s_[e] == '+' || s_[e] == '.' || s_[e] == 'e' || s_[e] == 'E')) {
         ++e;
       }
-      nlohmann::json num = e > pos_ ? nlohmann::json::parse(s_.substr(pos_, e - pos_), nullptr, false)
-                                    : nlohmann::json();
+      nlohmann::json num = e > pos_
+                               ? nlohmann::json::parse(s_.substr(pos_, e - pos_), nullptr, false)
+                               : nlohmann::json();
       if (e == pos_ || num.is_discarded() || !num.is_number()) {
-        return Fail("expected a number, a \"string\", true, false or null, found \"" + Rest() + "\"");
+        return Fail("expected a number, a \"string\", true, false or null, found \"" + Rest() +
+                    "\"");
       }
-      if (num.is_number_float() && !std::isfinite(num.get<double>())) return Fail("number out of range");
-      if (num.is_number_integer() && !(num.is_number_unsigned() && num.get<uint64_t>() > uint64_t(INT64_MAX))) {
+      if (num.is_number_float() && !std::isfinite(num.get<double>()))
+        return Fail("number out of range");
+      if (num.is_number_integer() &&
+          !(num.is_number_unsigned() && num.get<uint64_t>() > uint64_t(INT64_MAX))) {
         *v = num.get<int64_t>();
       } else {
         *v = num.get<double>();
@@ -664,7 +703,8 @@ Status CleanBuilder::BuildOne(const ordered_json& j, const std::string& path, Cl
       return Err(path + "/field",
                  f.unit_cleared_by.empty()
                      ? "field \"" + f.name + "\" has no unit in schema.fields to convert from"
-                     : "field \"" + f.name + "\" has no unit to convert from after the scale/offset convert " +
+                     : "field \"" + f.name +
+                           "\" has no unit to convert from after the scale/offset convert " +
                            f.unit_cleared_by);
     }
     if (!ConvertibleUnits(c->from_unit, c->to_unit)) {
@@ -696,15 +736,15 @@ Status CleanBuilder::BuildOne(const ordered_json& j, const std::string& path, Cl
     Status s = ResolveList(j.at("fields"), path + "/fields", false, &c->fields);
     if (!s.ok()) return s;
     const std::string method = j.at("method").get<std::string>();
-    c->method = method == "constant" ? CleanOp::kConstant
+    c->method = method == "constant"   ? CleanOp::kConstant
                 : method == "previous" ? CleanOp::kPrevious
                                        : CleanOp::kLinear;
     if (c->method == CleanOp::kConstant) {
       JsonLiteral(j.at("value"), &c->value);
       for (size_t k = 0; k < c->fields.size(); ++k) {
         const FieldState& f = st_[c->fields[k]];
-        bool ok = f.type == FieldType::kFloat  ? IsNumeric(c->value)
-                  : f.type == FieldType::kInt  ? std::holds_alternative<int64_t>(c->value)
+        bool ok = f.type == FieldType::kFloat    ? IsNumeric(c->value)
+                  : f.type == FieldType::kInt    ? std::holds_alternative<int64_t>(c->value)
                   : f.type == FieldType::kString ? std::holds_alternative<std::string>(c->value)
                                                  : std::holds_alternative<bool>(c->value);
         if (!ok) {
@@ -713,7 +753,8 @@ Status CleanBuilder::BuildOne(const ordered_json& j, const std::string& path, Cl
                                            : f.type == FieldType::kInt    ? "an integer"
                                            : f.type == FieldType::kString ? "a string"
                                                                           : "a boolean") +
-                                          " to fill " + FieldTypeName(f.type) + " field \"" + f.name + "\"");
+                                          " to fill " + FieldTypeName(f.type) + " field \"" +
+                                          f.name + "\"");
         }
       }
       return Status::Ok();  // an integer for a float field becomes a float when filled
@@ -734,15 +775,20 @@ Status CleanBuilder::BuildOne(const ordered_json& j, const std::string& path, Cl
     Status s = ResolveTyped(j, path, true, "outlier", &c->field);
     if (!s.ok()) return s;
     const std::string method = j.at("method").get<std::string>();
-    c->method = method == "zscore" ? CleanOp::kZScore : method == "mad" ? CleanOp::kMad : CleanOp::kHampel;
+    c->method = method == "zscore" ? CleanOp::kZScore
+                : method == "mad"  ? CleanOp::kMad
+                                   : CleanOp::kHampel;
     c->window = j.value("window", c->window);
     c->threshold = j.value("threshold", c->threshold);
     c->min_samples = j.value("min_samples", std::min<int64_t>(5, c->window));
     if (c->min_samples > c->window) {
-      return Err(path + "/min_samples", "must not be greater than window (" + std::to_string(c->window) + ")");
+      return Err(path + "/min_samples",
+                 "must not be greater than window (" + std::to_string(c->window) + ")");
     }
     const std::string action = j.value("action", std::string("drop"));
-    c->action = action == "drop" ? CleanOp::kDropRecord : action == "null" ? CleanOp::kNullValue : CleanOp::kClamp;
+    c->action = action == "drop"   ? CleanOp::kDropRecord
+                : action == "null" ? CleanOp::kNullValue
+                                   : CleanOp::kClamp;
     return ResolveBy(j, path, c);
   }
   if (op == "rename") {
@@ -766,7 +812,8 @@ Status CleanBuilder::BuildOne(const ordered_json& j, const std::string& path, Cl
       }
       for (size_t i = 0; i < st_.size(); ++i) {
         if (static_cast<int>(i) != idx && st_[i].emitted && st_[i].name == to) {
-          return Err(path + "/fields/" + keys[k], "\"" + to + "\" is already the name of another field");
+          return Err(path + "/fields/" + keys[k],
+                     "\"" + to + "\" is already the name of another field");
         }
       }
     }
@@ -895,7 +942,8 @@ Status BuildAggregate(const ordered_json& agg, JobSpec* spec) {
     }
     spec->metrics[name] = list.get<std::vector<std::string>>();
     for (const auto& m : spec->metrics[name]) {
-      if (m.size() > 1 && m[0] == 'p') spec->quantiles[name].push_back(std::stod(m.substr(1)) / 100);
+      if (m.size() > 1 && m[0] == 'p')
+        spec->quantiles[name].push_back(std::stod(m.substr(1)) / 100);
     }
   }
   return Status::Ok();
@@ -921,11 +969,32 @@ Status BuildMqttInput(const ordered_json& in, JobSpec* spec) {
       return Err("/input/topic_field", "must name a string field");
     }
   }
-  if (spec->format == "csv" && !spec->ts_field.empty()) {
-    const auto& cols = spec->csv_columns;
-    if (std::find(cols.begin(), cols.end(), spec->ts_field) == cols.end()) {
-      return Err("/input/csv/columns",
-                 "no column \"" + spec->ts_field + "\" (the timestamp field)");
+  return Status::Ok();
+}
+
+// input.csv.columns are known when the spec is checked, unlike a file's header row: each
+// must be unique (as pandas requires of its names), and the timestamp and every schema field
+// (but an mqtt input's topic_field, filled from the topic) must be one of them, since a
+// field without a column would be null in every row.
+Status CheckCsvColumns(const JobSpec& spec) {
+  const std::vector<std::string>& cols = spec.csv_columns;
+  if (cols.empty()) return Status::Ok();
+  std::set<std::string> seen;
+  for (size_t i = 0; i < cols.size(); ++i) {
+    if (!seen.insert(cols[i]).second) {
+      return Err("/input/csv/columns/" + std::to_string(i), "duplicate column \"" + cols[i] + "\"");
+    }
+  }
+  auto has = [&](const std::string& name) {
+    return std::find(cols.begin(), cols.end(), name) != cols.end();
+  };
+  if (!spec.ts_field.empty() && !has(spec.ts_field)) {
+    return Err("/input/csv/columns", "no column \"" + spec.ts_field + "\" (the timestamp field)");
+  }
+  for (size_t i = 0; i < spec.fields.size(); ++i) {
+    const std::string& name = spec.fields[i].name;
+    if (static_cast<int>(i) != spec.topic_field && !has(name)) {
+      return Err("/input/csv/columns", "no column \"" + name + "\" (a field in schema.fields)");
     }
   }
   return Status::Ok();
@@ -1021,6 +1090,7 @@ Status Build(const ordered_json& j, JobSpec* spec) {
     Status s = BuildMqttInput(in, spec);
     if (!s.ok()) return s;
   }
+  if (Status s = CheckCsvColumns(*spec); !s.ok()) return s;
   if (j.contains("clean")) {
     Status s = BuildClean(j["clean"], spec);
     if (!s.ok()) return s;
@@ -1043,8 +1113,8 @@ Status Build(const ordered_json& j, JobSpec* spec) {
 Result<JobSpec> ParseJobSpec(std::string_view text) {
   constexpr size_t kMaxSpecBytes = 256 * 1024;
   if (text.size() > kMaxSpecBytes) {
-    return Status::Error("job spec: " + std::to_string(text.size()) + " bytes exceeds the limit of " +
-                         std::to_string(kMaxSpecBytes));
+    return Status::Error("job spec: " + std::to_string(text.size()) +
+                         " bytes exceeds the limit of " + std::to_string(kMaxSpecBytes));
   }
   nlohmann::json plain = nlohmann::json::parse(text, nullptr, false);
   if (plain.is_discarded()) return Status::Error("job spec: not valid JSON");

@@ -81,7 +81,7 @@ struct JobSpec {
   std::string format;      // "csv" | "ndjson"
   char csv_delimiter = ',';
   bool csv_header = true;                // the first record of a file is its header
-  std::vector<std::string> csv_columns;  // explicit column names ("" = from the header)
+  std::vector<std::string> csv_columns;  // column names in file order (empty: the header's)
   std::string csv_comment;               // "" = no comment lines
   char csv_decimal = '.';                // decimal separator of float cells
   size_t max_line_bytes = 1 << 20;

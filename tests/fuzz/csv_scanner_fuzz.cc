@@ -1,8 +1,10 @@
 // Fuzz target: the SIMD CSV scanner against the reference reader. The first input byte
-// picks the delimiter, the line limit and a split point; the rest is CSV. CsvReader, the
+// picks the delimiter, the line limit, the comment prefix (none half of the time), whether
+// the pipeline reads the header row itself, and a split point; the rest is CSV. CsvReader, the
 // scalar scanner and the SIMD scanner (fed in two pieces, as FileSource feeds it) must
 // find the same records, fields and errors; the pipeline's two CSV paths (Run with the
-// reader, RunCsvChunk with the scanner) must give the same counters.
+// reader, RunCsvChunk with the scanner, fed in two chunks as FileSource feeds it) must give
+// the same counters and positions.
 #include <cstdint>
 #include <sstream>
 #include <string>
@@ -18,9 +20,9 @@ namespace {
 // quoted mark.
 using Rows = std::vector<std::string>;
 
-Rows WithReader(const std::string& text, char delim, size_t max_line) {
+Rows WithReader(const std::string& text, char delim, size_t max_line, const std::string& comment) {
   std::istringstream in(text);
-  edgeline::CsvReader reader(in, delim, max_line);
+  edgeline::CsvReader reader(in, delim, max_line, comment);
   std::vector<edgeline::CsvField> fields;
   std::string reason;
   Rows rows;
@@ -40,9 +42,9 @@ Rows WithReader(const std::string& text, char delim, size_t max_line) {
   return rows;
 }
 
-Rows WithScanner(const std::string& text, char delim, size_t max_line, edgeline::CsvScanMode mode,
-                 size_t split) {
-  edgeline::CsvScanner scanner({delim, max_line, mode});
+Rows WithScanner(const std::string& text, char delim, size_t max_line, const std::string& comment,
+                 edgeline::CsvScanMode mode, size_t split) {
+  edgeline::CsvScanner scanner({delim, max_line, mode, comment});
   edgeline::CsvRecords recs;
   Rows rows;
   std::string buf, scratch;
@@ -75,18 +77,18 @@ Rows WithScanner(const std::string& text, char delim, size_t max_line, edgeline:
   return rows;
 }
 
-const edgeline::JobSpec& Spec() {
-  static const edgeline::JobSpec spec = [] {
-    auto r = edgeline::ParseJobSpec(R"({"job_id": "f", "version": 1,
-      "target": {"agents": ["a"]}, "mode": "batch",
-      "input": {"type": "stdin", "format": "csv", "max_line_bytes": 128},
-      "schema": {"timestamp": {"field": "ts", "format": "epoch_s"},
-                 "fields": {"d": {"type": "string"}, "v": {"type": "float"}}},
-      "clean": [{"op": "drop_null", "fields": ["v"]}]})");
-    if (!r.ok()) __builtin_trap();
-    return r.value();
-  }();
-  return spec;
+// The pipeline's spec, with comment prefix `comment` ("" = none).
+edgeline::JobSpec Spec(const std::string& comment) {
+  auto j = nlohmann::json::parse(R"({"job_id": "f", "version": 1,
+    "target": {"agents": ["a"]}, "mode": "batch",
+    "input": {"type": "stdin", "format": "csv", "max_line_bytes": 128},
+    "schema": {"timestamp": {"field": "ts", "format": "epoch_s"},
+               "fields": {"d": {"type": "string"}, "v": {"type": "float"}}},
+    "clean": [{"op": "drop_null", "fields": ["v"]}]})");
+  if (!comment.empty()) j["input"]["csv"]["comment"] = comment;
+  auto r = edgeline::ParseJobSpec(j.dump());
+  if (!r.ok()) __builtin_trap();
+  return r.value();
 }
 
 }  // namespace
@@ -97,24 +99,45 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const uint8_t ctl = data[0];
   const char delim = kDelims[ctl & 7];
   const size_t max_line = (ctl & 8) ? 16 : 4096;
+  static const char* const kComments[] = {"", "", "#", "//"};
+  const std::string comment = kComments[(ctl >> 4) & 3];
+  static const edgeline::JobSpec kSpecs[] = {Spec(""), Spec(""), Spec("#"), Spec("//")};
+  const edgeline::JobSpec& spec = kSpecs[(ctl >> 4) & 3];
   std::string text(reinterpret_cast<const char*>(data + 1), size - 1);
   const size_t split = text.empty() ? 0 : (static_cast<size_t>(ctl) * 131) % (text.size() + 1);
 
-  const Rows ref = WithReader(text, delim, max_line);
-  if (WithScanner(text, delim, max_line, edgeline::CsvScanMode::kScalar, split) != ref) {
+  const Rows ref = WithReader(text, delim, max_line, comment);
+  if (WithScanner(text, delim, max_line, comment, edgeline::CsvScanMode::kScalar, split) != ref) {
     __builtin_trap();
   }
-  if (WithScanner(text, delim, max_line, edgeline::CsvScanMode::kSimd, split) != ref) {
+  if (WithScanner(text, delim, max_line, comment, edgeline::CsvScanMode::kSimd, split) != ref) {
     __builtin_trap();
   }
 
-  // The pipeline: reader path vs scanner path over the same rows, header "ts,d,v".
-  const std::vector<std::string> header = {"ts", "d", "v"};
+  // The pipeline: reader path vs scanner path over the same rows, with the header "ts,d,v"
+  // given (as for a resumed file) or read from the text.
+  const std::vector<std::string> given = {"ts", "d", "v"};
+  const bool read_header = (ctl & 0x40) != 0;
   auto none = [](std::vector<edgeline::Record>&&) { return edgeline::Status::Ok(); };
-  edgeline::JobPipeline by_reader(Spec(), none), by_scanner(Spec(), none);
+  edgeline::JobPipeline by_reader(spec, none), by_scanner(spec, none);
   std::istringstream in(text);
-  (void)by_reader.Run(in, "fuzz", &header);
-  (void)by_scanner.RunCsvChunk(text.data(), text.size(), "fuzz", header, 0);
+  const bool reader_ok = by_reader.Run(in, "fuzz", read_header ? nullptr : &given).ok();
+  // The scanner path: text[0, split), not final, then the rest from where it stopped.
+  std::vector<std::string> header;
+  if (!read_header) header = given;
+  bool skipping = false;
+  size_t used = 0, used2 = 0;
+  bool scanner_ok =
+      by_scanner.RunCsvChunk(text.data(), split, false, "fuzz", 0, &header, &skipping, &used).ok();
+  if (used > split) __builtin_trap();
+  if (scanner_ok) {
+    scanner_ok = by_scanner
+                     .RunCsvChunk(text.data() + used, text.size() - used, true, "fuzz",
+                                  static_cast<int64_t>(used), &header, &skipping, &used2)
+                     .ok();
+    if (scanner_ok && (used + used2 != text.size() || skipping)) __builtin_trap();
+  }
+  if (reader_ok != scanner_ok) __builtin_trap();
   if (by_reader.counters().ToJson() != by_scanner.counters().ToJson()) __builtin_trap();
   if (by_reader.position() != by_scanner.position()) __builtin_trap();
   return 0;

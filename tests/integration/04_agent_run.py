@@ -32,6 +32,39 @@ def test():
         r2 = run("--job", "examples/jobs/greenhouse.json", "--input", "-", stdin=f.read())
     assert r2.returncode == 0 and r2.stdout == r.stdout
 
+    # CSV options (docs/job-spec.md, input.csv): no header row, comment lines, a decimal
+    # comma. A file (the SIMD scanner) and stdin (the reader) give the same records.
+    data = ("# logger gh-07 \"v2\"; ts;device;temp;hum\n"
+            "2026-11-01T10:00:00Z;gh-07;21,6;62,7\n"
+            "#2026-11-01T10:00:05Z;gh-07;99;99\n"
+            "2026-11-01T10:00:10Z;gh-07;21.8;62,5\n"  # cast_error: '.' is no decimal mark
+            "2026-11-01T10:00:20Z;gh-07;22\n"         # csv_field_count
+            "2026-11-01T10:00:30Z;\"gh;07\";-0,5;\n")
+    spec = {"job_id": "opts", "version": 1, "target": {"agents": ["local"]}, "mode": "batch",
+            "input": {"type": "file", "path": "", "format": "csv",
+                      "csv": {"delimiter": ";", "header": False, "comment": "#", "decimal": ",",
+                              "columns": ["ts", "device", "temp", "hum"]}},
+            "schema": {"timestamp": {"field": "ts", "format": "iso8601"},
+                       "fields": {"device": {"type": "string"}, "temp": {"type": "float"},
+                                  "hum": {"type": "float"}}}}
+    with tempfile.TemporaryDirectory() as d:
+        spec["input"]["path"] = os.path.join(d, "gh-07.csv")
+        with open(spec["input"]["path"], "w") as f:
+            f.write(data)
+        with open(os.path.join(d, "job.json"), "w") as f:
+            json.dump(spec, f)
+        by_file = run("--job", os.path.join(d, "job.json"))
+        by_stdin = run("--job", os.path.join(d, "job.json"), "--input", "-", stdin=data)
+    for r in (by_file, by_stdin):
+        assert r.returncode == 0, r.stderr
+        assert [json.loads(line) for line in r.stdout.splitlines()] == [
+            {"ts": 1793527200000, "device": "gh-07", "temp": 21.6, "hum": 62.7},
+            {"ts": 1793527230000, "device": "gh;07", "temp": -0.5, "hum": None}], r.stdout
+        summary = json.loads(r.stderr.splitlines()[-1])
+        assert {k: summary[k] for k in ("read", "kept", "rejected", "reasons")} == {
+            "read": 4, "kept": 2, "rejected": 2,
+            "reasons": {"cast_error": 1, "csv_field_count": 1}}, summary
+
     r = run("--job", "examples/jobs/greenhouse.json", "--input", "/nonexistent/x.csv")
     assert r.returncode == 1
     assert "cannot open input /nonexistent/x.csv: No such file or directory" in r.stderr, r.stderr

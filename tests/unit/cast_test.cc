@@ -181,3 +181,40 @@ TEST_CASE("CastRecord casts each field and reports the first problem") {
   cells = {Text("10"), RawCell{}, Text("1"), Text("1"), Text("1")};
   CHECK(std::string(CastRecord(spec, cells, &ts, &r)) == "missing_required");
 }
+
+TEST_CASE("a decimal comma spec reads float text with ',' and nothing else as the mark") {
+  JobSpec spec;
+  spec.csv_decimal = ',';
+  spec.fields = {{"temp", FieldType::kFloat, false, ""}, {"n", FieldType::kInt, false, ""}};
+  auto cast = [&](std::string_view temp, std::string_view n = "1") -> std::string {
+    Record r;
+    const std::vector<RawCell> cells = {RawCell{RawCell::kText, temp, 0, false},
+                                        RawCell{RawCell::kText, n, 0, false}};
+    if (const char* reason = CastRecord(spec, cells, nullptr, &r)) return reason;
+    return ValueText(r.values[0]);
+  };
+  CHECK(cast("21,5") == "21.5");
+  CHECK(cast("-0,25") == "-0.25");
+  CHECK(cast(",5") == "0.5");
+  CHECK(cast("2,5e3") == "2500");
+  CHECK(cast("21,") == "21");  // as "21." is with decimal "."
+  CHECK(cast("12") == "12");
+  CHECK(cast("") == "");  // null
+  const std::string long_text = "0," + std::string(80, '0') + "1e81";
+  CHECK(cast(long_text) == "1");
+  // No '.' as the mark, no thousands separators; ints are untouched.
+  for (const char* bad : {"21.5", "1.234,5", "1,234,5", "1,2,3", ",", "1 5", "nan"}) {
+    INFO(bad);
+    CHECK(cast(bad) == "cast_error");
+  }
+  CHECK(cast("1", "1,0") == "cast_error");
+  // JSON numbers are numbers whatever the CSV decimal mark.
+  Record r;
+  REQUIRE(CastRecord(spec, {RawCell{RawCell::kNumber, "21.5", 21.5, false}, RawCell{}}, nullptr,
+                     &r) == nullptr);
+  CHECK(r.values[0] == Value{21.5});
+  // With '.', ',' stays an error, as before.
+  spec.csv_decimal = '.';
+  CHECK(cast("21,5") == "cast_error");
+  CHECK(cast("21.5") == "21.5");
+}

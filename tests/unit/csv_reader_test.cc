@@ -9,9 +9,10 @@ using namespace edgeline;
 namespace {
 // Reads every record; errors appear as a single field "!reason".
 std::vector<std::vector<std::string>> ReadAll(const std::string& text, char delim = ',',
-                                              size_t max_line = 1 << 20) {
+                                              size_t max_line = 1 << 20,
+                                              const std::string& comment = "") {
   std::istringstream in(text);
-  CsvReader r(in, delim, max_line);
+  CsvReader r(in, delim, max_line, comment);
   std::vector<std::vector<std::string>> out;
   std::vector<CsvField> fields;
   std::string reason;
@@ -83,4 +84,28 @@ TEST_CASE("line numbers point at the start of each record") {
   CHECK(r.line() == 2);
   REQUIRE(r.Next(&f, &reason) == CsvReader::Outcome::kRow);
   CHECK(r.line() == 4);
+}
+
+TEST_CASE("comment lines are skipped whole, only at a record start") {
+  CHECK(ReadAll("#\"open\nts,v\n# a,\"b\n1,2\n", ',', 1 << 20, "#") ==
+        Rows{{"ts", "v"}, {"1", "2"}});
+  CHECK(ReadAll("a,#b\n\"x\n#y\"\n #z\n", ',', 1 << 20, "#") ==
+        Rows{{"a", "#b"}, {"x\n#y"}, {" #z"}});
+  // Not limited by max_line_bytes; the prefix must match whole, also at the end of input.
+  CHECK(ReadAll("--" + std::string(100, 'c') + "\n-x\n-", ',', 10, "--") == Rows{{"-x"}, {"-"}});
+}
+
+TEST_CASE("a comment prefix split across the reader's 64 KiB reads still matches") {
+  std::string text(64 * 1024 - 1, '\n');  // blank lines up to one byte before the refill
+  text += "//x\"\n1\n";
+  std::istringstream in(text);
+  CsvReader r(in, ',', 1024, "//");
+  std::vector<CsvField> f;
+  std::string reason;
+  REQUIRE(r.Next(&f, &reason) == CsvReader::Outcome::kRow);
+  REQUIRE(f.size() == 1);
+  CHECK(f[0].text == "1");
+  CHECK(r.line() == 64 * 1024 + 1);
+  CHECK(r.position() == text.size());
+  CHECK(r.Next(&f, &reason) == CsvReader::Outcome::kEnd);
 }

@@ -64,9 +64,10 @@ std::string Describe(const Rows& rows) {
   return out;
 }
 
-Rows ReadWithCsvReader(const std::string& text, char delim, size_t max_line) {
+Rows ReadWithCsvReader(const std::string& text, char delim, size_t max_line,
+                       const std::string& comment = "") {
   std::istringstream in(text);
-  CsvReader reader(in, delim, max_line);
+  CsvReader reader(in, delim, max_line, comment);
   Rows rows;
   std::vector<CsvField> fields;
   std::string reason;
@@ -95,8 +96,9 @@ struct ScanResult {
 // Feeds `text` to a CsvScanner the way a streaming caller does: the unconsumed tail plus the
 // next piece. Pieces are 0..max_piece bytes long (random, if rng is set), else the whole text.
 ScanResult ScanWithScanner(const std::string& text, char delim, size_t max_line, CsvScanMode mode,
-                           std::mt19937_64* rng = nullptr, size_t max_piece = 0) {
-  CsvScanner scanner({delim, max_line, mode});
+                           std::mt19937_64* rng = nullptr, size_t max_piece = 0,
+                           const std::string& comment = "") {
+  CsvScanner scanner({delim, max_line, mode, comment});
   CsvRecords recs;
   ScanResult result;
   std::string buf;
@@ -149,20 +151,22 @@ ScanResult ScanWithScanner(const std::string& text, char delim, size_t max_line,
 // Scans with both modes and several splits; all must agree. Returns the rows in the style of
 // csv_reader_test.cc: field texts, or {"!reason"} for an error.
 std::vector<std::vector<std::string>> ScanAll(const std::string& text, char delim = ',',
-                                              size_t max_line = 1 << 20) {
-  const ScanResult whole = ScanWithScanner(text, delim, max_line, CsvScanMode::kSimd);
+                                              size_t max_line = 1 << 20,
+                                              const std::string& comment = "") {
+  const ScanResult whole =
+      ScanWithScanner(text, delim, max_line, CsvScanMode::kSimd, nullptr, 0, comment);
   CHECK(whole.problem.empty());
   std::mt19937_64 rng(42);
   for (CsvScanMode mode : {CsvScanMode::kScalar, CsvScanMode::kSimd}) {
     for (size_t max_piece : {size_t{0}, size_t{1}, size_t{2}, size_t{5}, size_t{70}}) {
-      const ScanResult r = ScanWithScanner(text, delim, max_line, mode, &rng, max_piece);
+      const ScanResult r = ScanWithScanner(text, delim, max_line, mode, &rng, max_piece, comment);
       INFO("mode " << static_cast<int>(mode) << ", pieces up to " << max_piece);
       CHECK(r.problem.empty());
       CHECK(Describe(r.rows) == Describe(whole.rows));
     }
   }
   // And the reference agrees.
-  CHECK(Describe(ReadWithCsvReader(text, delim, max_line)) == Describe(whole.rows));
+  CHECK(Describe(ReadWithCsvReader(text, delim, max_line, comment)) == Describe(whole.rows));
   std::vector<std::vector<std::string>> out;
   for (const Row& r : whole.rows) {
     if (!r.error.empty()) {
@@ -194,7 +198,7 @@ TEST_CASE("scanner: quoted fields hold delimiters, newlines and escaped quotes")
 TEST_CASE("scanner: empty fields and quoted empty strings are told apart") {
   const std::string text = "a,,\"\"\n";
   for (CsvScanMode mode : {CsvScanMode::kScalar, CsvScanMode::kSimd}) {
-    CsvScanner scanner({',', 1024, mode});
+    CsvScanner scanner({',', 1024, mode, ""});
     CsvRecords recs;
     REQUIRE(scanner.Scan(text.data(), text.size(), true, &recs) == text.size());
     REQUIRE(recs.size() == 1);
@@ -227,6 +231,61 @@ TEST_CASE("scanner: malformed records are errors and reading resumes on the next
   CHECK(ScanAll("a,b\n1,\"open\n") == Texts{{"a", "b"}, {"!csv_unterminated_quote"}});
   CHECK(ScanAll("a,b\n" + std::string(100, 'x') + "\n1,2\n", ',', 50) ==
         Texts{{"a", "b"}, {"!line_too_long"}, {"1", "2"}});
+}
+
+TEST_CASE("scanner: comment lines are skipped like blank lines, quotes and all") {
+  CHECK(ScanAll("# a \"quoted, \"\"open\nts,v\n#x,\"\n1,2\n", ',', 1 << 20, "#") ==
+        Texts{{"ts", "v"}, {"1", "2"}});
+  // Only at a record start: not after a field, not inside quotes, not after leading space.
+  CHECK(ScanAll("a,#b\n\"x\n#y\",1\n #z\n", ',', 1 << 20, "#") ==
+        Texts{{"a", "#b"}, {"x\n#y", "1"}, {" #z"}});
+  // A multi-byte prefix must match whole; a comment line is not limited by max_line_bytes
+  // and ends at its LF only (a lone CR does not end it); the last line may be a comment.
+  CHECK(ScanAll("/x\n//" + std::string(100, 'c') + "\r\"\n1\n//", ',', 10, "//") ==
+        Texts{{"/x"}, {"1"}});
+  CHECK(ScanAll("\xEF\xBB\xBF;c\n;\n1;2\r\n;;\n", ';', 1 << 20, ";") == Texts{{"1", "2"}});
+  CHECK(ScanAll("#", ',', 1 << 20, "#!") == Texts{{"#"}});  // the input ends inside the prefix
+  CHECK(ScanAll("a\n#", ',', 1 << 20, "#") == Texts{{"a"}});
+}
+
+TEST_CASE("scanner: a comment after a record in the same 64-byte block restarts the parity") {
+  // The comment's lone quote would flip the in-quote state of everything after it.
+  std::string text = "a,b\n#\"\nc,\"d,e\"\n" + std::string(70, 'f') + ",g\n";
+  CHECK(ScanAll(text, ',', 1 << 20, "#") ==
+        Texts{{"a", "b"}, {"c", "d,e"}, {std::string(70, 'f'), "g"}});
+  text = "\"a\"\n#\"\n\"b,\"\n";  // after a quoted field's line end
+  CHECK(ScanAll(text, ',', 1 << 20, "#") == Texts{{"a"}, {"b,"}});
+}
+
+TEST_CASE("scanner: a comment line across Scan calls is dropped without being kept") {
+  CsvScanner scanner({',', 10, CsvScanMode::kSimd, "//"});
+  CsvRecords recs;
+  std::string buf = "1\n/";  // cannot tell yet whether "/" starts a comment
+  CHECK(scanner.Scan(buf.data(), buf.size(), false, &recs) == 2);
+  CHECK(recs.size() == 1);
+  buf = "//\"" + std::string(40, 'x');  // longer than max_line_bytes: still a comment
+  CHECK(scanner.Scan(buf.data(), buf.size(), false, &recs) == buf.size());
+  CHECK(recs.empty());
+  CHECK(scanner.skipping());
+  // Another scanner resumes where this one stopped.
+  CsvScanner next({',', 10, CsvScanMode::kSimd, "//"});
+  next.Resume(scanner.skipping());
+  buf = "\"x\n2\n";
+  CHECK(next.Scan(buf.data(), buf.size(), true, &recs) == buf.size());
+  REQUIRE(recs.size() == 1);
+  CHECK(recs.field(0, 0).offset == 3);
+  CHECK_FALSE(next.skipping());
+}
+
+TEST_CASE("scanner: Resume continues an input, so a BOM there is data") {
+  CsvScanner scanner({',', 1 << 20, CsvScanMode::kSimd, ""});
+  scanner.Resume(false);
+  CsvRecords recs;
+  const std::string buf = std::string("\xEF\xBB\xBF") + "a\n";
+  CHECK(scanner.Scan(buf.data(), buf.size(), true, &recs) == buf.size());
+  REQUIRE(recs.size() == 1);
+  CHECK(recs.field(0, 0).offset == 0);
+  CHECK(recs.field(0, 0).length == 4);
 }
 
 // --- Scanner specifics. ---------------------------------------------------------------------
@@ -268,7 +327,7 @@ TEST_CASE("scanner: line length is counted as CsvReader counts it") {
 TEST_CASE("scanner: fields and records are spans of the buffer") {
   const std::string text = "\xEF\xBB\xBF\n id,\"say \"\"hi\"\"\",\"\"\r\n\"x\"y\n";
   for (CsvScanMode mode : {CsvScanMode::kScalar, CsvScanMode::kSimd}) {
-    CsvScanner scanner({',', 1024, mode});
+    CsvScanner scanner({',', 1024, mode, ""});
     CsvRecords recs;
     REQUIRE(scanner.Scan(text.data(), text.size(), true, &recs) == text.size());
     REQUIRE(recs.size() == 2);
@@ -302,7 +361,7 @@ TEST_CASE("scanner: fields and records are spans of the buffer") {
 }
 
 TEST_CASE("scanner: streaming keeps only the open record and bounds memory") {
-  CsvScanner scanner({',', 10, CsvScanMode::kSimd});
+  CsvScanner scanner({',', 10, CsvScanMode::kSimd, ""});
   CsvRecords recs;
   // An open record is not consumed; a record needs its line end or the final call.
   std::string buf = "a,b\nc,";
@@ -390,12 +449,15 @@ class CsvGenerator {
 
   // A random input for delimiter d: mostly CSV-like records (plain, empty, quoted with
   // delimiters, CR, LF and "" inside, malformed quoting, long fields, blank lines, every
-  // line end), sometimes raw noise over the special bytes.
-  std::string Input(char d) {
+  // line end), sometimes raw noise over the special bytes. With a comment prefix: comment
+  // lines holding quotes, delimiters and CRs, near misses, the prefix after a newline
+  // inside quotes, and at the end of the input.
+  std::string Input(char d, const std::string& comment) {
+    comment_ = comment;
     std::string s;
     if (Chance(0.05)) s += "\xEF\xBB\xBF";
     if (Chance(0.15)) {  // noise
-      const std::string alphabet = std::string("ab \"\"\r\n\n\xEF") + d + d;
+      const std::string alphabet = std::string("ab \"\"\r\n\n\xEF") + d + d + comment + comment;
       const size_t n = Uniform(0, 200);
       for (size_t i = 0; i < n; ++i) s += alphabet[Uniform(0, alphabet.size() - 1)];
       return s;
@@ -403,6 +465,7 @@ class CsvGenerator {
     const size_t records = Chance(0.05) ? Uniform(100, 600) : Uniform(0, 30);
     for (size_t r = 0; r < records; ++r) {
       if (Chance(0.05)) s += Pick({"\n", "\r\n", "\r", "\n\n"});  // blank lines
+      if (!comment.empty() && Chance(0.15)) s += CommentLine(d);
       const size_t fields = Uniform(1, 8);
       for (size_t f = 0; f < fields; ++f) {
         if (f > 0) s += d;
@@ -413,6 +476,9 @@ class CsvGenerator {
       s += Chance(0.7) ? "\n" : Chance(0.8) ? "\r\n" : "\r";
     }
     if (Chance(0.05)) s += "\"unterminated" + std::string(1, d) + "\nquote";
+    if (!comment.empty() && Chance(0.1)) {  // a comment, or a part of the prefix, at the end
+      s += Chance(0.5) ? comment.substr(0, Uniform(1, comment.size())) : comment + "\"x";
+    }
     return s;
   }
 
@@ -420,6 +486,17 @@ class CsvGenerator {
   std::string Pick(std::initializer_list<const char*> options) {
     const size_t i = Uniform(0, options.size() - 1);
     return *(options.begin() + i);
+  }
+
+  // A comment line (sometimes one that only nearly starts with the prefix), with its LF.
+  std::string CommentLine(char d) {
+    std::string s = Chance(0.2) ? comment_.substr(0, comment_.size() - 1) + "x" : comment_;
+    const size_t n = Chance(0.1) ? Uniform(100, 300) : Uniform(0, 12);
+    static const std::string kChars = "\"\"\r a1";
+    for (size_t i = 0; i < n; ++i) {
+      s += Chance(0.1) ? d : Chance(0.05) ? comment_[0] : kChars[Uniform(0, kChars.size() - 1)];
+    }
+    return s + (Chance(0.7) ? "\n" : "\r\n");
   }
 
   std::string Plain(size_t max_len) {
@@ -450,6 +527,7 @@ class CsvGenerator {
               break;
             case 2:
               s += '\n';
+              if (Chance(0.3)) s += comment_;  // not a comment: inside quotes
               break;
             case 3:
               s += '\r';
@@ -482,6 +560,7 @@ class CsvGenerator {
   }
 
   std::mt19937_64 rng_;
+  std::string comment_;  // of the current input
 };
 
 // Runs one generated input through CsvReader and the scanner in both modes (random pieces);
@@ -489,19 +568,23 @@ class CsvGenerator {
 bool CheckOneInput(CsvGenerator& gen, bool scalar_too) {
   static const char kDelims[] = {',', ';', '|', '\t'};
   const char d = kDelims[gen.Uniform(0, 3)];
-  const std::string text = gen.Input(d);
+  // Half the inputs have a comment prefix: one byte or several, one that also starts plain
+  // fields ("a"), the delimiter itself, or the BOM's first byte.
+  const std::string comments[] = {"#", "//", "a", std::string(1, d), "\xEF", "#!?"};
+  const std::string comment = gen.Chance(0.5) ? "" : comments[gen.Uniform(0, 5)];
+  const std::string text = gen.Input(d, comment);
   const size_t max_line = gen.Chance(0.5) ? size_t{1} << 20 : gen.Uniform(0, 120);
   static const size_t kPieces[] = {0, 1, 3, 7, 64, 200, 5000};
-  const Rows ref = ReadWithCsvReader(text, d, max_line);
+  const Rows ref = ReadWithCsvReader(text, d, max_line, comment);
   for (CsvScanMode mode : {CsvScanMode::kScalar, CsvScanMode::kSimd}) {
     if (mode == CsvScanMode::kScalar && !scalar_too) continue;
     const size_t max_piece = kPieces[gen.Uniform(0, 6)];
-    const ScanResult r = ScanWithScanner(text, d, max_line, mode, &gen.rng(), max_piece);
+    const ScanResult r = ScanWithScanner(text, d, max_line, mode, &gen.rng(), max_piece, comment);
     if (r.problem.empty() && r.rows == ref) continue;
     INFO("mode " << (mode == CsvScanMode::kSimd ? "simd" : "scalar") << " on "
                  << CsvSimdTargetName() << ", delimiter [" << Escape(std::string(1, d))
-                 << "], max_line " << max_line << ", pieces up to " << max_piece << "\ninput ["
-                 << Escape(text) << "]");
+                 << "], comment [" << Escape(comment) << "], max_line " << max_line
+                 << ", pieces up to " << max_piece << "\ninput [" << Escape(text) << "]");
     CHECK(r.problem.empty());
     CHECK(Describe(r.rows) == Describe(ref));
     return false;

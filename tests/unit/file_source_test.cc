@@ -184,3 +184,130 @@ TEST_CASE("a rotated file's last line without newline is read once the file is q
   for (int i = 0; i < 3; ++i) REQUIRE(r.source.Poll(&r.pipeline).ok());
   CHECK(f.Values() == std::vector<double>{1, 2});
 }
+
+TEST_CASE("a comment line is skipped when a poll or a chunk ends inside it") {
+  Fixture f("comment");
+  f.spec.csv_comment = "//";
+  f.Append("a.csv", "// \"quoted\nts,v\n1,1\n/");  // "/" may start a comment: it waits
+  Run r(f, true);
+  REQUIRE(r.source.Poll(&r.pipeline).ok());
+  CHECK(f.Values() == std::vector<double>{1});
+  f.Append("a.csv", "/ a comment with a \"quote,");
+  REQUIRE(r.source.Poll(&r.pipeline).ok());
+  CHECK(r.source.Checkpoint(0)[0].value("skipping", false));
+  f.Append("a.csv", " still\n2,2\n//\n3,3\n");
+  REQUIRE(r.source.Poll(&r.pipeline).ok());
+  CHECK(f.Values() == std::vector<double>{1, 2, 3});
+  CHECK(r.pipeline.counters().read == 3);
+  CHECK(r.pipeline.counters().rejected == 0);
+}
+
+TEST_CASE("without a header row the columns come from the spec, from the file's first byte") {
+  Fixture f("no-header");
+  f.spec.csv_header = false;
+  f.spec.csv_columns = {"v", "ts"};
+  f.Append("a.csv",
+           "\xEF\xBB\xBF"
+           "1,10\n2,20\n");
+  f.Append("b.csv", "3,30\n4\n");
+  Run r(f, false);
+  REQUIRE(r.source.Poll(&r.pipeline).ok());
+  CHECK(f.Values() == std::vector<double>{1, 2, 3});
+  CHECK(r.pipeline.counters().reasons == std::map<std::string, int64_t>{{"csv_field_count", 1}});
+  CHECK_FALSE(f.checkpoints.back()[0].contains("header"));
+  CHECK_FALSE(f.checkpoints.back()[0]["header_read"].get<bool>());
+}
+
+TEST_CASE("input.csv.columns replace the names of each file's header row") {
+  Fixture f("columns");
+  f.spec.csv_columns = {"ts", "v", "x"};
+  f.Append("a.csv", "time,value,extra\n1,1,a\n2,2\n");
+  f.Append("b.csv", "ts,v\n3,3\n");
+  Run r(f, false);
+  Status s = r.source.Poll(&r.pipeline);
+  REQUIRE_FALSE(s.ok());
+  CHECK(s.message() ==
+        (f.dir / "b.csv").string() + ": the CSV header has 2 columns, input.csv.columns names 3");
+  CHECK(f.Values() == std::vector<double>{1});
+  CHECK(r.pipeline.counters().reasons == std::map<std::string, int64_t>{{"csv_field_count", 1}});
+  CHECK(f.checkpoints.back()[0]["header"] ==
+        nlohmann::json::array({"time", "value", "extra"}));  // the file's own row
+}
+
+TEST_CASE("a CSV record over max_line_bytes is rejected once while it is still being written") {
+  Fixture f("csv-long");
+  f.spec.max_line_bytes = 64;
+  f.Append("a.csv", "ts,v\n1,1\n" + std::string(100, 'x'));
+  Run r(f, true);
+  REQUIRE(r.source.Poll(&r.pipeline).ok());
+  CHECK(r.pipeline.counters().reasons.at("line_too_long") == 1);
+  f.Append("a.csv", std::string(100, 'y'));
+  REQUIRE(r.source.Poll(&r.pipeline).ok());
+  f.Append("a.csv", "\"\n2,2\n");
+  REQUIRE(r.source.Poll(&r.pipeline).ok());
+  CHECK(f.Values() == std::vector<double>{1, 2});
+  CHECK(r.pipeline.counters().reasons == std::map<std::string, int64_t>{{"line_too_long", 1}});
+}
+
+TEST_CASE("a checkpoint taken while another file is inside a dropped line resumes after it") {
+  Fixture f("skip-checkpoint");
+  f.spec.csv_comment = "#";
+  f.Append("a.csv", "ts,v\n1,1\n# a comment still being written, \"quote");
+  f.Append("b.csv", "ts,v\n");
+  nlohmann::json cp;
+  {
+    Run r(f, true);
+    REQUIRE(r.source.Poll(&r.pipeline).ok());
+    f.Append("b.csv", "10,10\n");  // its batch checkpoints a.csv too
+    REQUIRE(r.source.Poll(&r.pipeline).ok());
+    cp = f.checkpoints.back();
+  }
+  REQUIRE(cp[0]["path"] == (f.dir / "a.csv").string());
+  CHECK(cp[0]["skipping"] == true);
+  CHECK_FALSE(cp[1].contains("skipping"));
+  f.Append("a.csv", " ends\",2\n2,2\n");
+  f.records.clear();
+  Run r(f, true);
+  r.source.Restore(cp);
+  REQUIRE(r.source.Poll(&r.pipeline).ok());
+  CHECK(f.Values() == std::vector<double>{2});
+  CHECK(r.pipeline.counters().rejected == 0);
+}
+
+TEST_CASE("a record within max_line_bytes but longer than a chunk is line_too_long") {
+  // "" counts once toward max_line_bytes, so such a record is up to twice the limit in
+  // bytes; the chunk holds max(1 MiB, limit + 1).
+  Fixture f("chunk-long");
+  f.spec.max_line_bytes = 1 << 20;
+  std::string quotes;
+  for (int i = 0; i < 600000; ++i) quotes += "\"\"";
+  f.Append("a.csv", "ts,v\n1,1\n2,\"" + quotes + "\"\n3,3\n");
+  Run r(f, false);
+  REQUIRE(r.source.Poll(&r.pipeline).ok());
+  CHECK(f.Values() == std::vector<double>{1, 3});
+  CHECK(r.pipeline.counters().reasons == std::map<std::string, int64_t>{{"line_too_long", 1}});
+}
+
+TEST_CASE("resuming from any checkpoint of a file with comments and bad rows") {
+  Fixture f("resume-options");
+  f.spec.csv_header = false;
+  f.spec.csv_columns = {"ts", "v"};
+  f.spec.csv_comment = "#";
+  f.Append("a.csv", "#ts,v\n1,1\n# \"\n\"2\",\"2\"\n3,\xff\n#\n4,4\n5,\"5\n6\"\n7,7");
+  {
+    Run r(f, false);
+    REQUIRE(r.source.Poll(&r.pipeline).ok());
+  }
+  CHECK(f.Values() == std::vector<double>{1, 2, 4, 7});
+  CHECK(f.checkpoints.size() == 4);
+  const std::vector<double> all = f.Values();
+  const std::vector<nlohmann::json> saved = f.checkpoints;
+  for (size_t k = 0; k < saved.size(); ++k) {
+    f.records.clear();
+    Run r(f, false);
+    r.source.Restore(saved[k]);
+    REQUIRE(r.source.Poll(&r.pipeline).ok());
+    INFO("checkpoint " << k << ": " << saved[k].dump());
+    CHECK(f.Values() == std::vector<double>(all.begin() + static_cast<long>(k) + 1, all.end()));
+  }
+}

@@ -1,9 +1,10 @@
-#include <catch2/catch.hpp>
+#include "agent/job_pipeline.h"
 
+#include <catch2/catch.hpp>
 #include <fstream>
 #include <sstream>
 
-#include "agent/job_pipeline.h"
+#include "agent/cast.h"
 
 using namespace edgeline;
 
@@ -11,7 +12,8 @@ namespace {
 JobSpec Spec(const std::string& format, size_t batch_max = 2) {
   auto r = ParseJobSpec(R"({
     "job_id": "t", "version": 1, "target": {"agents": ["a"]}, "mode": "batch",
-    "input": {"type": "stdin", "format": ")" + format + R"("},
+    "input": {"type": "stdin", "format": ")" +
+                        format + R"("},
     "schema": {"timestamp": {"field": "ts", "format": "epoch_ms"},
                "fields": {"device": {"type": "string", "required": true},
                           "temp": {"type": "float"}}},
@@ -46,13 +48,13 @@ TEST_CASE("CSV rows are cast, cleaned, counted by reason and batched") {
   std::istringstream in(
       "ts,device,temp,ignored\n"
       "1,a,10.5,x\n"
-      "2,a,,x\n"          // drop_null
-      "3,a,99,x\n"        // range
-      "1,a,10.5,x\n"      // dedup
-      "4,,1,x\n"          // missing_required
-      "5,a,ERR,x\n"       // cast_error
-      "zz,a,1,x\n"        // bad_timestamp
-      "6,a,1\n"           // csv_field_count
+      "2,a,,x\n"      // drop_null
+      "3,a,99,x\n"    // range
+      "1,a,10.5,x\n"  // dedup
+      "4,,1,x\n"      // missing_required
+      "5,a,ERR,x\n"   // cast_error
+      "zz,a,1,x\n"    // bad_timestamp
+      "6,a,1\n"       // csv_field_count
       "7,b,-2,\"q,\"\"\"\n"
       "8,b,3,x\n");
   REQUIRE(p.Run(in, "test").ok());
@@ -62,9 +64,12 @@ TEST_CASE("CSV rows are cast, cleaned, counted by reason and batched") {
   CHECK(c.kept == 3);
   CHECK(c.rejected == 4);
   CHECK(c.dropped == 3);
-  CHECK(c.reasons == std::map<std::string, int64_t>{{"bad_timestamp", 1}, {"cast_error", 1},
-                                                    {"csv_field_count", 1}, {"dedup", 1},
-                                                    {"drop_null", 1}, {"missing_required", 1},
+  CHECK(c.reasons == std::map<std::string, int64_t>{{"bad_timestamp", 1},
+                                                    {"cast_error", 1},
+                                                    {"csv_field_count", 1},
+                                                    {"dedup", 1},
+                                                    {"drop_null", 1},
+                                                    {"missing_required", 1},
                                                     {"range", 1}});
   CHECK(c.batches == 2);
   CHECK(out.batch_sizes == std::vector<size_t>{2, 1});
@@ -101,8 +106,9 @@ TEST_CASE("NDJSON rows go through the same cast and clean") {
   const JobCounters& c = p.counters();
   CHECK(c.read == 6);
   CHECK(c.kept == 2);
-  CHECK(c.reasons == std::map<std::string, int64_t>{{"cast_error", 1}, {"drop_null", 1},
-                                                    {"json_malformed", 1}, {"json_not_object", 1}});
+  CHECK(c.reasons ==
+        std::map<std::string, int64_t>{
+            {"cast_error", 1}, {"drop_null", 1}, {"json_malformed", 1}, {"json_not_object", 1}});
   REQUIRE(out.records.size() == 2);
   CHECK(out.records[1].values == std::vector<Value>{std::string("a"), 21.5});
 }
@@ -193,14 +199,16 @@ TEST_CASE("the SIMD chunk path gives the same records and counters as the reader
     std::istringstream in(data);
     REQUIRE(reader.Run(in, agent).ok());
     REQUIRE(reader.Flush().ok());
-    // The chunk path gets the header separately, as FileSource gives it.
-    std::istringstream hin(data);
-    int64_t header_end = 0;
-    std::vector<std::string> header = ReadCsvHeader(hin, spec, &header_end);
+    // The chunk path reads the header itself, as FileSource gives it the file.
+    std::vector<std::string> header;
+    bool skipping = false;
+    size_t used = 0;
     JobPipeline chunked(spec, b.Sink());
-    REQUIRE(chunked.RunCsvChunk(data.data() + header_end, data.size() - header_end, agent, header,
-                                header_end).ok());
+    REQUIRE(chunked.RunCsvChunk(data.data(), data.size(), true, agent, 0, &header, &skipping, &used)
+                .ok());
     REQUIRE(chunked.Flush().ok());
+    CHECK(used == data.size());
+    CHECK(header == std::vector<std::string>{"ts", "device", "temp", "hum", "pressure", "note"});
     INFO(agent);
     CHECK(chunked.counters().ToJson() == reader.counters().ToJson());
     CHECK(chunked.position() == static_cast<int64_t>(data.size()));
@@ -261,9 +269,210 @@ TEST_CASE("a time zone missing on the device fails the job before it reads anyth
   CHECK(s.message().rfind(
             "job spec /schema/timestamp/timezone: unknown time zone \"Mars/Olympus_Mons\"", 0) ==
         0);
-  CHECK(p.RunCsvChunk(data.data(), data.size(), "test", {"ts", "temp"}, 8).message() ==
-        s.message());
+  std::vector<std::string> header = {"ts", "temp"};
+  bool skipping = false;
+  size_t used = 0;
+  CHECK(p.RunCsvChunk(data.data(), data.size(), true, "test", 8, &header, &skipping, &used)
+            .message() == s.message());
   CHECK(p.Flush().message() == s.message());
   CHECK(p.counters().read == 0);
   CHECK(out.records.empty());
+}
+
+namespace {
+// What a run produced: counters, kept records as text, final position.
+struct Outcome {
+  std::string counters;
+  std::vector<std::string> records;  // "ts|v1|v2..."
+  int64_t position = 0;
+  bool operator==(const Outcome& o) const {
+    return counters == o.counters && records == o.records && position == o.position;
+  }
+};
+
+Outcome Finish(JobPipeline& p, const Collected& out) {
+  REQUIRE(p.Flush().ok());
+  Outcome o{p.counters().ToJson().dump(), {}, p.position()};
+  for (const Record& r : out.records) {
+    std::string line = std::to_string(r.ts_ms);
+    for (const Value& v : r.values) line += "|" + ValueText(v);
+    o.records.push_back(line);
+  }
+  return o;
+}
+
+// The reader path (stdin).
+Outcome ByReader(const JobSpec& spec, const std::string& text) {
+  Collected out;
+  JobPipeline p(spec, out.Sink());
+  std::istringstream in(text);
+  REQUIRE(p.Run(in, "t").ok());
+  return Finish(p, out);
+}
+
+// The scanner path as FileSource feeds it: a chunk from where the last call stopped up to
+// each cut, not final, then the rest, final.
+Outcome ByChunks(const JobSpec& spec, const std::string& text, std::vector<size_t> cuts = {}) {
+  Collected out;
+  JobPipeline p(spec, out.Sink());
+  std::vector<std::string> header;
+  bool skipping = false;
+  size_t at = 0;
+  cuts.push_back(text.size());
+  for (size_t i = 0; i < cuts.size(); ++i) {
+    const bool final = i + 1 == cuts.size();
+    size_t used = 0;
+    REQUIRE(p.RunCsvChunk(text.data() + at, cuts[i] - at, final, "t", static_cast<int64_t>(at),
+                          &header, &skipping, &used)
+                .ok());
+    REQUIRE(used <= cuts[i] - at);
+    at += used;
+  }
+  CHECK(at == text.size());
+  CHECK_FALSE(skipping);
+  return Finish(p, out);
+}
+
+// Both paths, and the scanner path split at every byte, agree; returns the outcome.
+Outcome RunAllWays(const JobSpec& spec, const std::string& text) {
+  const Outcome ref = ByReader(spec, text);
+  CHECK(ByChunks(spec, text) == ref);
+  for (size_t cut = 0; cut <= text.size(); ++cut) {
+    INFO("cut at " << cut);
+    CHECK(ByChunks(spec, text, {cut}) == ref);
+  }
+  std::vector<size_t> every;  // one byte per call
+  for (size_t cut = 0; cut < text.size(); ++cut) every.push_back(cut);
+  CHECK(ByChunks(spec, text, every) == ref);
+  return ref;
+}
+
+JobSpec OptionsSpec() {
+  JobSpec spec = Spec("csv", 100);
+  spec.csv_delimiter = ';';
+  spec.csv_header = false;
+  spec.csv_columns = {"ts", "x", "device", "temp"};
+  spec.csv_comment = "#";
+  spec.csv_decimal = ',';
+  return spec;
+}
+}  // namespace
+
+TEST_CASE("CSV without a header row, with comment lines and a decimal comma, in every path") {
+  const std::string text =
+      "# exported by logger \"A\"; a comment\n"
+      "ts;x;device;temp\n"  // no header row: a row, and "ts" is no timestamp
+      "1;a;d1;21,5\n"
+      "2;a;d1;21.5\n"  // cast_error: '.' is not the decimal mark
+      "#2;a;d1;1\n"
+      "3;a;d1\n"  // csv_field_count: input.csv.columns has 4
+      "\n"
+      "4;\"a\nb\";d1;\"1,25\"\r\n"
+      "5;a;\xC3\x28;1\n"  // invalid_utf8
+      "6;\"x\"y;d1;1\n"   // csv_bad_quote
+      "7;a;\xC3\xA9t\xC3\xA9;-0,5";
+  const Outcome o = RunAllWays(OptionsSpec(), text);
+  CHECK(o.records ==
+        std::vector<std::string>{"1|d1|21.5", "4|d1|1.25", "7|\xC3\xA9t\xC3\xA9|-0.5"});
+  CHECK(o.counters ==
+        R"({"batches":1,"dropped":0,"kept":3,"read":8,"reasons":{"bad_timestamp":1,"cast_error":1,)"
+        R"("csv_bad_quote":1,"csv_field_count":1,"invalid_utf8":1},"rejected":5})");
+  CHECK(o.position == static_cast<int64_t>(text.size()));
+}
+
+TEST_CASE("input.csv.columns replace the header row's names, which must be as many") {
+  JobSpec spec = Spec("csv", 100);
+  spec.csv_columns = {"ts", "device", "temp"};
+  const Outcome o = RunAllWays(spec, "time,Device (id),T\n1,a,2\n2,b\n");
+  CHECK(o.records == std::vector<std::string>{"1|a|2"});
+  CHECK(
+      o.counters ==
+      R"({"batches":1,"dropped":0,"kept":1,"read":2,"reasons":{"csv_field_count":1},"rejected":1})");
+
+  Collected out;
+  JobPipeline p(spec, out.Sink());
+  std::istringstream in("ts,device\n1,a\n");
+  Status s = p.Run(in, "f.csv");
+  REQUIRE_FALSE(s.ok());
+  CHECK(s.message() == "f.csv: the CSV header has 2 columns, input.csv.columns names 3");
+}
+
+TEST_CASE("invalid UTF-8 is a reject of its own, after the CSV parse errors") {
+  JobSpec spec = Spec("csv", 100);
+  std::vector<std::pair<std::string, std::string>> seen;  // reason, raw
+  const std::string text =
+      "ts,device,temp\n"
+      "1,\xFF,1\n"              // invalid_utf8
+      "2,\"\xFF\"x,1\n"         // csv_bad_quote first
+      "3,\xE2\x82,1,extra\n"    // invalid_utf8 before csv_field_count
+      "4,\xE2\x82\xAC,1\n"      // kept: the euro sign
+      "5,\xED\xA0\x80,1\n"      // invalid_utf8: a UTF-16 surrogate
+      "6,\xC0\xAF,1\n"          // invalid_utf8: an overlong form
+      "7,a,\xF0\x9F\x8C\xA1\n"  // valid (a cast_error)
+      "8,\xF0\x9F";             // invalid_utf8: the input ends inside a character
+  const Outcome o = RunAllWays(spec, text);
+  CHECK(o.records == std::vector<std::string>{"4|\xE2\x82\xAC|1"});
+  CHECK(o.counters ==
+        R"({"batches":1,"dropped":0,"kept":1,"read":8,"reasons":{"cast_error":1,"csv_bad_quote":1,)"
+        R"("invalid_utf8":5},"rejected":7})");
+
+  JobPipeline p(spec, [](std::vector<Record>&&) { return Status::Ok(); });
+  p.set_reject_observer(
+      [&](const std::string& reason, std::string_view raw) { seen.emplace_back(reason, raw); });
+  std::vector<std::string> header;
+  bool skipping = false;
+  size_t used = 0;
+  REQUIRE(p.RunCsvChunk(text.data(), text.size(), true, "t", 0, &header, &skipping, &used).ok());
+  REQUIRE(seen.size() == 7);
+  CHECK(seen[0] == std::pair<std::string, std::string>{"invalid_utf8", "1,\xFF,1\n"});
+  CHECK(seen[1].first == "csv_bad_quote");
+  CHECK(seen[2] == std::pair<std::string, std::string>{"invalid_utf8", "3,\xE2\x82,1,extra\n"});
+  CHECK(seen[6] == std::pair<std::string, std::string>{"invalid_utf8", "8,\xF0\x9F"});
+}
+
+TEST_CASE("bytes outside rows are not checked for UTF-8: header, comments, blank lines") {
+  JobSpec spec = Spec("csv", 100);
+  spec.csv_comment = "#";
+  const Outcome o = RunAllWays(spec, "#\xFF\nts,device,temp,\xFF\n\n1,a,1,x\n");
+  CHECK(o.records == std::vector<std::string>{"1|a|1"});
+  CHECK(o.counters == R"({"batches":1,"dropped":0,"kept":1,"read":1,"reasons":{},"rejected":0})");
+}
+
+TEST_CASE("NDJSON lines with invalid UTF-8 are json_malformed") {
+  JobSpec spec = Spec("ndjson", 100);
+  Collected out;
+  JobPipeline p(spec, out.Sink());
+  std::istringstream in(
+      "{\"ts\": 1, \"device\": \"\xFF\", \"temp\": 1}\n{\"ts\": 2, \"device\": \"a\", \"temp\": "
+      "1}\n");
+  REQUIRE(p.Run(in, "t").ok());
+  CHECK(p.counters().reasons == std::map<std::string, int64_t>{{"json_malformed", 1}});
+  CHECK(p.counters().kept == 1);
+}
+
+TEST_CASE("RunCsvChunk leaves an open record for the next call and tells a line being dropped") {
+  JobSpec spec = Spec("csv", 100);
+  spec.csv_comment = "#";
+  JobPipeline p(spec, [](std::vector<Record>&&) { return Status::Ok(); });
+  std::vector<std::string> header;
+  bool skipping = false;
+  size_t used = 0;
+  std::string chunk = "ts,device,temp\n1,a,1\n2,a,\"open";
+  REQUIRE(p.RunCsvChunk(chunk.data(), chunk.size(), false, "t", 0, &header, &skipping, &used).ok());
+  CHECK(header == std::vector<std::string>{"ts", "device", "temp"});
+  CHECK(used == 21);  // up to the open record
+  CHECK(p.position() == 21);
+  CHECK_FALSE(skipping);
+  chunk = "2,a,\"open\n\"\n# a comment, \"";
+  REQUIRE(
+      p.RunCsvChunk(chunk.data(), chunk.size(), false, "t", 21, &header, &skipping, &used).ok());
+  CHECK(used == chunk.size());
+  CHECK(skipping);  // the comment goes on in the next chunk
+  chunk = "still\n3,a,1\n";
+  REQUIRE(p.RunCsvChunk(chunk.data(), chunk.size(), true, "t", 60, &header, &skipping, &used).ok());
+  CHECK(used == chunk.size());
+  CHECK_FALSE(skipping);
+  CHECK(p.position() == 72);
+  CHECK(p.counters().read == 3);
+  CHECK(p.counters().reasons == std::map<std::string, int64_t>{{"cast_error", 1}});
 }

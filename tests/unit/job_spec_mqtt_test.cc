@@ -10,7 +10,7 @@ json MqttSpec() {
   return json::parse(R"({
     "job_id": "climate", "version": 1, "target": {"agents": ["pi-01"]}, "mode": "stream",
     "input": {"type": "mqtt", "topics": ["sensors/+/climate"], "format": "csv",
-              "csv": {"columns": ["ts", "temp", "hum"]}},
+              "csv": {"columns": ["ts", "device", "temp", "hum"]}},
     "schema": {"timestamp": {"field": "ts", "format": "iso8601"},
                "fields": {"device": {"type": "string"}, "temp": {"type": "float"},
                           "hum": {"type": "float"}}}
@@ -37,7 +37,7 @@ TEST_CASE("an mqtt input builds the model with its defaults") {
   CHECK(s.topic_field == -1);
   CHECK(s.mqtt_max_queued == 1000);
   CHECK_FALSE(s.csv_header);
-  CHECK(s.csv_columns == std::vector<std::string>{"ts", "temp", "hum"});
+  CHECK(s.csv_columns == std::vector<std::string>{"ts", "device", "temp", "hum"});
 
   json j = MqttSpec();
   j["input"]["broker"] = "tcp://[::1]:11883";
@@ -142,4 +142,14 @@ TEST_CASE("mqtt options are refused on other input types") {
   j["input"].erase("topics");
   j["input"]["broker"] = "tcp://localhost:1883";
   CHECK(ErrorOf(j) == "job spec /input/broker: is not allowed");
+}
+
+TEST_CASE("an mqtt input's topic_field needs no CSV column; any other field does") {
+  json j = MqttSpec();
+  j["input"]["csv"]["columns"] = {"ts", "temp", "hum"};
+  CHECK(ErrorOf(j) == "job spec /input/csv/columns: no column \"device\" (a field in schema.fields)");
+  j["input"]["topic_field"] = "device";
+  auto r = ParseJobSpec(j.dump());
+  REQUIRE(r.ok());
+  CHECK(r.value().topic_field == 0);
 }

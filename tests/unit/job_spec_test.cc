@@ -211,3 +211,57 @@ TEST_CASE("every shipped example job validates against the schema") {
   }
   CHECK(n >= 2);
 }
+
+TEST_CASE("CSV options build the model") {
+  json j = BaseSpec();
+  auto r = ParseJobSpec(j.dump());
+  REQUIRE(r.ok());
+  CHECK(r->csv_header);
+  CHECK(r->csv_columns.empty());
+  CHECK(r->csv_comment.empty());
+  CHECK(r->csv_decimal == '.');
+
+  j["input"]["csv"] = {{"delimiter", ";"},
+                       {"header", false},
+                       {"columns", {"ts", "x", "device", "temp"}},
+                       {"comment", "//"},
+                       {"decimal", ","}};
+  r = ParseJobSpec(j.dump());
+  REQUIRE(r.ok());
+  CHECK(r->csv_delimiter == ';');
+  CHECK_FALSE(r->csv_header);
+  CHECK(r->csv_columns == std::vector<std::string>{"ts", "x", "device", "temp"});
+  CHECK(r->csv_comment == "//");
+  CHECK(r->csv_decimal == ',');
+}
+
+TEST_CASE("CSV option rules") {
+  auto with_csv = [](const json& csv) {
+    json j = BaseSpec();
+    j["input"]["csv"] = csv;
+    return j;
+  };
+  CHECK(ErrorOf(with_csv({{"header", false}})) == "job spec /input/csv/columns: is required");
+  CHECK(ErrorOf(with_csv({{"decimal", ","}})) == "job spec /input/csv/delimiter: is required");
+  CHECK(ErrorOf(with_csv({{"decimal", ","}, {"delimiter", ","}})) ==
+        "job spec /input/csv/delimiter: must not match the disallowed schema");
+  CHECK(ParseJobSpec(with_csv({{"decimal", ","}, {"delimiter", "\t"}}).dump()).ok());
+  CHECK(ErrorOf(with_csv({{"decimal", "·"}}))
+            .rfind("job spec /input/csv/decimal: must be one of", 0) == 0);
+  CHECK(ErrorOf(with_csv({{"comment", "#\""}})) ==
+        "job spec /input/csv/comment: must match pattern \"^[^\"\\r\\n]+$\"");
+  CHECK(ErrorOf(with_csv({{"comment", "123456789"}})) ==
+        "job spec /input/csv/comment: must be at most 8 characters long");
+  CHECK(ErrorOf(with_csv({{"columns", json::array()}})) ==
+        "job spec /input/csv/columns: must have at least 1 item");
+
+  // Columns are known when the spec is checked: the timestamp and every schema field need one.
+  CHECK(ErrorOf(with_csv({{"header", false}, {"columns", {"ts", "device", "ts"}}})) ==
+        "job spec /input/csv/columns/2: duplicate column \"ts\"");
+  CHECK(ErrorOf(with_csv({{"columns", {"time", "device", "temp"}}})) ==
+        "job spec /input/csv/columns: no column \"ts\" (the timestamp field)");
+  CHECK(ErrorOf(with_csv({{"header", false}, {"columns", {"ts", "device", "t"}}})) ==
+        "job spec /input/csv/columns: no column \"temp\" (a field in schema.fields)");
+  // Extra columns are fine, in any order.
+  CHECK(ParseJobSpec(with_csv({{"columns", {"x", "temp", "ts", "device", "y"}}}).dump()).ok());
+}
