@@ -25,6 +25,12 @@ size_t Utf8SequenceLength(const unsigned char* p, const unsigned char* end) {
 constexpr double kPow10[] = {1e0, 1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,
                              1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17};
 
+// Copies n bytes in whole 16-byte blocks: both src and dst must have room for n rounded up
+// to a multiple of 16. Fixed-size moves, where a memcpy of a variable size is a call.
+inline void CopyBlocks(char* dst, const char* src, size_t n) {
+  for (size_t i = 0; i < n; i += 16) std::memcpy(dst + i, src + i, 16);
+}
+
 // Writes the digits of v (> 0) ending just before `end`; returns the first digit.
 char* WriteDigitsBackwards(uint64_t v, char* end) {
   do {
@@ -56,32 +62,33 @@ char* WriteFixed(double d, char* p) {
       return nullptr;
     }
     if (d < 0) *p++ = '-';
-    char digits[24];
-    char* end = digits + sizeof(digits);
+    char digits[48];  // the digits end at digits + 24; CopyBlocks may read up to 15 more
+    char* end = digits + 24;
     char* first = WriteDigitsBackwards(m, end);
     size_t n = static_cast<size_t>(end - first);
     if (n <= static_cast<size_t>(k)) {  // 0.0ddd: pad with zeros after the point
       *p++ = '0';
       *p++ = '.';
       for (size_t z = n; z < static_cast<size_t>(k); ++z) *p++ = '0';
-      std::memcpy(p, first, n);
+      CopyBlocks(p, first, n);
       return p + n;
     }
     const size_t int_digits = n - static_cast<size_t>(k);
-    std::memcpy(p, first, int_digits);
+    CopyBlocks(p, first, int_digits);
     p += int_digits;
     *p++ = '.';
     if (k == 0) {
       *p++ = '0';  // a whole number stays recognisably a float
       return p;
     }
-    std::memcpy(p, first + int_digits, static_cast<size_t>(k));
+    CopyBlocks(p, first + int_digits, static_cast<size_t>(k));
     return p + k;
   }
   return nullptr;
 }
 
-// Writes d (finite) at p, which has room for 32 bytes; returns the end.
+// Writes d (finite) at p, which has room for 48 bytes (at most 26 are the number);
+// returns the end.
 char* WriteDouble(double d, char* p) {
   if (char* end = WriteFixed(d, p)) return end;
   const auto res = std::to_chars(p, p + 32, d);
@@ -96,98 +103,119 @@ char* WriteInt(int64_t i, char* p) { return std::to_chars(p, p + 24, i).ptr; }
 
 }  // namespace
 
-void AppendJsonString(std::string_view s, std::string* out) {
+char* WriteJsonString(std::string_view s, char* out) {
   static const char kHex[] = "0123456789abcdef";
-  out->push_back('"');
+  *out++ = '"';
   const auto* p = reinterpret_cast<const unsigned char*>(s.data());
   const auto* end = p + s.size();
   while (p < end) {
-    // The run of bytes that need no escaping is copied at once.
-    const auto* run = p;
-    while (p < end && *p >= 0x20 && *p < 0x80 && *p != '"' && *p != '\\') ++p;
-    out->append(reinterpret_cast<const char*>(run), p - run);
-    if (p == end) break;
     const unsigned char c = *p;
+    if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
+      *out++ = static_cast<char>(c);
+      ++p;
+      continue;
+    }
     if (c >= 0x80) {
       const size_t n = Utf8SequenceLength(p, end);
       if (n == 0) {
-        out->append("\xEF\xBF\xBD");  // U+FFFD for one invalid byte
+        std::memcpy(out, "\xEF\xBF\xBD", 3);  // U+FFFD for one invalid byte
+        out += 3;
         ++p;
       } else {
-        out->append(reinterpret_cast<const char*>(p), n);
+        std::memcpy(out, p, n);
+        out += n;
         p += n;
       }
       continue;
     }
     ++p;
+    *out++ = '\\';
     switch (c) {
       case '"':
-        out->append("\\\"");
+        *out++ = '"';
         break;
       case '\\':
-        out->append("\\\\");
+        *out++ = '\\';
         break;
       case '\n':
-        out->append("\\n");
+        *out++ = 'n';
         break;
       case '\r':
-        out->append("\\r");
+        *out++ = 'r';
         break;
       case '\t':
-        out->append("\\t");
+        *out++ = 't';
         break;
       case '\b':
-        out->append("\\b");
+        *out++ = 'b';
         break;
       case '\f':
-        out->append("\\f");
+        *out++ = 'f';
         break;
-      default: {
-        const char esc[] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 15]};
-        out->append(esc, sizeof(esc));
-      }
+      default:
+        *out++ = 'u';
+        *out++ = '0';
+        *out++ = '0';
+        *out++ = kHex[c >> 4];
+        *out++ = kHex[c & 15];
     }
   }
-  out->push_back('"');
+  *out++ = '"';
+  return out;
+}
+
+void AppendJsonString(std::string_view s, std::string* out) {
+  const size_t used = out->size();
+  out->resize(used + 6 * s.size() + 2);  // \u00XX is the longest form of a byte
+  char* end = WriteJsonString(s, out->data() + used);
+  out->resize(static_cast<size_t>(end - out->data()));
 }
 
 NdjsonRecordWriter::NdjsonRecordWriter(const JobSpec& spec) {
+  // Each key as "\"name\":", padded with zeros to whole 16-byte blocks: CopyBlocks
+  // copies it with fixed-size moves instead of a memcpy call per key.
   auto key = [](const std::string& name) {
     std::string k;
     AppendJsonString(name, &k);
     k.push_back(':');
-    return k;
+    Key out{std::string(k.size() + 16 - k.size() % 16, '\0'), k.size()};
+    std::memcpy(out.padded.data(), k.data(), k.size());
+    return out;
   };
   if (!spec.ts_field.empty()) ts_key_ = key(spec.ts_field);
+  // {, }, \n, the timestamp, and 16 for CopyBlocks writing past the end of a number.
+  fixed_bytes_ = 3 + ts_key_.padded.size() + 32 + 16;
   for (size_t i = 0; i < spec.fields.size(); ++i) {
     const bool emitted = i >= spec.emitted.size() || spec.emitted[i];  // select, drop, redact
-    keys_.push_back(emitted
-                        ? key(i < spec.out_names.size() ? spec.out_names[i] : spec.fields[i].name)
-                        : std::string());
+    keys_.push_back(
+        emitted ? key(i < spec.out_names.size() ? spec.out_names[i] : spec.fields[i].name) : Key{});
+    fixed_bytes_ += 1 + keys_.back().padded.size() + 32;  // a comma, the key, a number
   }
 }
 
-void NdjsonRecordWriter::Append(const Record& r, std::string* out) const {
-  // Numbers and keys are written straight into room made for them (32 bytes per number
-  // is enough for any double or int64); strings go through AppendJsonString.
-  size_t room = ts_key_.size() + 40;
-  for (size_t i = 0; i < keys_.size(); ++i) room += keys_[i].size() + 40;
-  size_t used = out->size();
-  out->resize(used + room);
-  char* p = out->data() + used;
+size_t NdjsonRecordWriter::MaxBytes(const Record& r) const {
+  size_t n = fixed_bytes_;
+  for (const Value& v : r.values) {
+    if (const auto* s = std::get_if<std::string>(&v)) n += 6 * s->size() + 2;
+  }
+  return n;
+}
+
+char* NdjsonRecordWriter::Write(const Record& r, char* p) const {
   char sep = '{';
-  if (!ts_key_.empty()) {
+  if (ts_key_.size != 0) {
     *p++ = sep;
     sep = ',';
-    std::memcpy(p, ts_key_.data(), ts_key_.size());
-    p = WriteInt(r.ts_ms, p + ts_key_.size());
+    CopyBlocks(p, ts_key_.padded.data(), ts_key_.size);
+    p = WriteInt(r.ts_ms, p + ts_key_.size);
   }
   for (size_t i = 0; i < keys_.size(); ++i) {
-    if (keys_[i].empty()) continue;
+    const Key& k = keys_[i];
+    if (k.size == 0) continue;
     *p++ = sep;
     sep = ',';
-    std::memcpy(p, keys_[i].data(), keys_[i].size());
-    p += keys_[i].size();
+    CopyBlocks(p, k.padded.data(), k.size);
+    p += k.size;
     const Value& v = r.values[i];
     switch (v.index()) {
       case 1:
@@ -196,16 +224,9 @@ void NdjsonRecordWriter::Append(const Record& r, std::string* out) const {
       case 2:
         p = WriteInt(std::get<int64_t>(v), p);
         break;
-      case 3: {
-        // Strings have no fixed bound: finish what is written, append, make room again.
-        used = static_cast<size_t>(p - out->data());
-        out->resize(used);
-        AppendJsonString(std::get<std::string>(v), out);
-        used = out->size();
-        out->resize(used + room);
-        p = out->data() + used;
+      case 3:
+        p = WriteJsonString(std::get<std::string>(v), p);
         break;
-      }
       case 4: {
         const bool b = std::get<bool>(v);
         std::memcpy(p, b ? "true" : "false", b ? 4 : 5);
@@ -220,7 +241,14 @@ void NdjsonRecordWriter::Append(const Record& r, std::string* out) const {
   if (sep == '{') *p++ = '{';
   *p++ = '}';
   *p++ = '\n';
-  out->resize(static_cast<size_t>(p - out->data()));
+  return p;
+}
+
+void NdjsonRecordWriter::Append(const Record& r, std::string* out) const {
+  const size_t used = out->size();
+  out->resize(used + MaxBytes(r));
+  char* end = Write(r, out->data() + used);
+  out->resize(static_cast<size_t>(end - out->data()));
 }
 
 }  // namespace edgeline

@@ -2,6 +2,7 @@
 
 #include <cstdio>
 #include <iostream>
+#include <vector>
 
 #include "agent/job_pipeline.h"
 #include "agent/record_writer.h"
@@ -40,12 +41,15 @@ int RunCommand(const std::vector<std::string>& args) {
               << "\n";
     return 2;
   }
-  std::string out;
+  std::vector<char> out;  // one batch of NDJSON; grows to the largest batch, never shrinks
   const NdjsonRecordWriter writer(spec.value());
   JobPipeline pipeline(spec.value(), [&](std::vector<Record>&& records) {
-    for (const auto& r : records) writer.Append(r, &out);
-    std::fwrite(out.data(), 1, out.size(), stdout);
-    out.clear();
+    size_t bound = 0;
+    for (const auto& r : records) bound += writer.MaxBytes(r);
+    if (out.size() < bound) out.resize(bound);
+    char* end = out.data();
+    for (const auto& r : records) end = writer.Write(r, end);
+    std::fwrite(out.data(), 1, static_cast<size_t>(end - out.data()), stdout);
     return std::ferror(stdout) ? Status::Error("cannot write to stdout") : Status::Ok();
   });
   s = RunJobInputs(&pipeline, spec.value(), cfg.Get("id"), cfg.Get("input"));
