@@ -64,7 +64,9 @@ FileSource::FileSource(const JobSpec& spec, std::string pattern, bool follow)
     : spec_(spec),
       pattern_(std::move(pattern)),
       follow_(follow),
-      chunk_bytes_(std::max<size_t>(1 << 20, spec.max_line_bytes + 1)) {}
+      chunk_bytes_(std::max<size_t>(1 << 20, spec.max_line_bytes + 1)) {
+  buf_.reserve(chunk_bytes_ + kJsonPadding);  // the JSON readers read past a chunk's end
+}
 
 FileSource::~FileSource() {
   for (auto& c : cursors_) Close(&c);
@@ -90,6 +92,7 @@ void FileSource::Restore(const nlohmann::json& cursors) {
     // The file is found again by its inode at the next Poll, under whatever name the
     // glob now gives it (it may have been rotated meanwhile).
     c.restored = true;
+    if (c.offset > 0) c.json = JsonArrayCursor::Resumed();  // checkpoints are after elements
     cursors_.push_back(std::move(c));
   }
 }
@@ -212,6 +215,7 @@ Status FileSource::ReadCursor(Cursor* c, JobPipeline* pipeline, bool* progress) 
       c->offset = 0;
       c->header_read = false;
       c->skipping = false;
+      c->json = JsonArrayCursor();
     }
     if (st.st_size == c->offset) return Status::Ok();
     size_t want = static_cast<size_t>(std::min<int64_t>(st.st_size - c->offset, chunk_bytes_));
@@ -224,6 +228,18 @@ Status FileSource::ReadCursor(Cursor* c, JobPipeline* pipeline, bool* progress) 
     buf_.resize(static_cast<size_t>(n));
     if (buf_.empty()) return Status::Ok();
     const bool at_eof = c->offset + n == st.st_size;
+    if (spec_.format == "json") {
+      // The array reader finds element boundaries itself; what it leaves (an element cut
+      // by the chunk's end) is read again with the next chunk.
+      size_t used = 0;
+      Status s = pipeline->RunJsonArrayChunk(buf_.data(), buf_.size(), c->offset,
+                                             at_eof && (!follow_ || c->finishing), &c->json, &used);
+      if (!s.ok()) return s;
+      c->offset += static_cast<int64_t>(used);
+      *progress = *progress || used > 0;
+      if (at_eof || used == 0) return Status::Ok();
+      continue;
+    }
     size_t usable = buf_.size();
     size_t last_nl = buf_.rfind('\n');
     if (c->skipping) {
@@ -267,7 +283,7 @@ Status FileSource::ReadCursor(Cursor* c, JobPipeline* pipeline, bool* progress) 
     }
     Status s = spec_.format == "csv"
                    ? pipeline->RunCsvChunk(buf_.data(), usable, c->path, c->header, base)
-                   : pipeline->Run(in, c->path, nullptr, base);
+                   : pipeline->RunNdjsonChunk(buf_.data(), usable, base);
     if (!s.ok()) return s;
     c->offset = base + static_cast<int64_t>(usable);
     *progress = true;

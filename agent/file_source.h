@@ -61,6 +61,7 @@ class FileSource {
     bool restored = false;  // from a checkpoint, not yet found again (fd < 0)
     bool finishing = false;  // rotated away and quiet: read its last line without newline
     int64_t last_size = -1;  // size at the previous poll (rotated-away files)
+    JsonArrayCursor json;    // input.format "json": where reading the array stands
   };
   // Reads one cursor as far as it can. *progress is set when bytes were consumed.
   Status ReadCursor(Cursor* c, JobPipeline* pipeline, bool* progress);
