@@ -12,6 +12,17 @@ using Phase = JsonArrayCursor::Phase;
 constexpr size_t kNone = static_cast<size_t>(-1);
 
 bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+
+// Bytes the element scanner stops at, inside and outside strings.
+struct ByteTable {
+  explicit constexpr ByteTable(const char* stops) : stop() {
+    for (const char* p = stops; *p != '\0'; ++p) stop[static_cast<unsigned char>(*p)] = 1;
+  }
+  constexpr unsigned char operator[](unsigned char c) const { return stop[c]; }
+  unsigned char stop[256];
+};
+constexpr ByteTable kInString("\"\\");
+constexpr ByteTable kOutside("\"{}[],");
 }  // namespace
 
 struct JsonArrayReader::Impl {
@@ -41,19 +52,28 @@ size_t JsonArrayReader::ScanElement(size_t i, JsonArrayCursor* scan) const {
   bool in_string = scan->in_string;
   bool escaped = scan->escaped;
   int64_t depth = scan->depth;
-  size_t end = kNone;
-  for (; i < len_; ++i) {
-    const char c = data_[i];
+  const unsigned char* d = reinterpret_cast<const unsigned char*>(data_);
+  while (i < len_) {
     if (in_string) {
       if (escaped) {
         escaped = false;
-      } else if (c == '\\') {
+        ++i;
+        continue;
+      }
+      // Most of a string is plain bytes: run to the next quote or backslash.
+      while (i < len_ && kInString[d[i]] == 0) ++i;
+      if (i == len_) break;
+      if (d[i] == '\\') {
         escaped = true;
-      } else if (c == '"') {
+      } else {
         in_string = false;
       }
+      ++i;
       continue;
     }
+    while (i < len_ && kOutside[d[i]] == 0) ++i;  // likewise outside strings
+    if (i == len_) break;
+    const unsigned char c = d[i];
     if (c == '"') {
       in_string = true;
     } else if (c == '{' || c == '[') {
@@ -63,22 +83,24 @@ size_t JsonArrayReader::ScanElement(size_t i, JsonArrayCursor* scan) const {
       // depth 0 stays in it (and makes it malformed), except the array's own ']'.
       if (depth > 0) {
         if (--depth == 0 && scan->single) {
-          end = i + 1;
-          break;
+          i += 1;
+          scan->in_string = in_string;
+          scan->escaped = escaped;
+          scan->depth = depth;
+          return i;
         }
       } else if (c == ']' && !scan->single) {
-        end = i;
         break;
       }
-    } else if (c == ',' && depth == 0 && !scan->single) {
-      end = i;
+    } else if (depth == 0 && !scan->single) {  // ','
       break;
     }
+    ++i;
   }
   scan->in_string = in_string;
   scan->escaped = escaped;
   scan->depth = depth;
-  return end;
+  return i < len_ ? i : kNone;
 }
 
 JsonArrayReader::Outcome JsonArrayReader::BadArray(size_t from, std::string* reason) {

@@ -38,6 +38,8 @@ struct NdjsonReader::Impl {
   bool Sync(size_t ls, size_t tok, size_t le);
   // Extracts the stream's current document if it is exactly the line ending at `le`.
   bool Take(size_t le, std::vector<RawCell>* cells);
+  // Closes the stream at the end of its window.
+  void Done();
   // Closes the stream after it could not vouch for a line. `indexing`: simdjson's stage 1
   // rejected the whole window (a bad line somewhere in it, e.g. an unclosed string).
   void Fail(bool indexing = false);
@@ -64,11 +66,7 @@ struct NdjsonReader::Impl {
 };
 
 bool NdjsonReader::Impl::Sync(size_t ls, size_t tok, size_t le) {
-  if (open && tok >= win_end) {  // the window is done with
-    open = false;
-    window = std::min(window * 2, kMaxWindow);
-    penalty = 0;
-  }
+  if (open && tok >= win_end) Done();
   bool fresh = false;
   if (!open) {
     if (alone > 0) {
@@ -119,14 +117,18 @@ bool NdjsonReader::Impl::Take(size_t le, std::vector<RawCell>* cells) {
     return false;
   }
   // The document must end on its line: nothing but blanks from the LF to the next token
-  // (a document spanning lines puts the next line's first token before it). Past the
-  // last token, what follows is what stage 1 left unindexed: it drops an incomplete
-  // last document, which may have started on this very line.
+  // (a document spanning lines puts the next line's first token before it).
   const char* next = nullptr;
   const simdjson::error_code e = doc.current_location().get(next);
-  const size_t end = e == simdjson::OUT_OF_BOUNDS ? win_end - stream.truncated_bytes()
-                                                  : static_cast<size_t>(next - data);
-  bool one_line = (e == simdjson::SUCCESS || e == simdjson::OUT_OF_BOUNDS) && end >= le;
+  if (e == simdjson::OUT_OF_BOUNDS) {
+    // The last document stage 1 indexed. In streaming mode stage 1 drops an incomplete
+    // last document, and does not report what is wrong in it (invalid UTF-8 included),
+    // so what follows this one on its line is unknown: the line is parsed alone.
+    Done();
+    return false;
+  }
+  const size_t end = static_cast<size_t>(next - data);
+  bool one_line = e == simdjson::SUCCESS && end >= le;
   for (size_t i = le; one_line && i < end; ++i) {
     one_line = IsBlank(data[i]) || data[i] == '\n';
   }
@@ -137,6 +139,12 @@ bool NdjsonReader::Impl::Take(size_t le, std::vector<RawCell>* cells) {
   ++good;
   good_end = le;
   return true;
+}
+
+void NdjsonReader::Impl::Done() {
+  open = false;
+  window = std::min(window * 2, kMaxWindow);
+  penalty = 0;
 }
 
 void NdjsonReader::Impl::Fail(bool indexing) {
