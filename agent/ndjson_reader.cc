@@ -12,7 +12,8 @@ using simdjson::ondemand::json_type;
 
 // iterate_many windows. On clean input windows of 8 KiB to 1 MiB ran equally fast
 // (docs/benchmarks.md#ndjson-parse); a small maximum bounds what a bad line costs when
-// it makes stage 1 reject a whole window, and keeps the parser's index in L2.
+// it makes stage 1 reject a whole window, and keeps the parser's index in L2. Windows
+// double after each one read through and restart small after a failure.
 constexpr size_t kMaxWindow = 64 << 10;
 constexpr size_t kMinWindow = 1 << 10;
 // A stream that fails after fewer good lines than this makes the next lines be parsed
@@ -41,7 +42,7 @@ struct NdjsonReader::Impl {
   // Closes the stream at the end of its window.
   void Done();
   // Closes the stream after it could not vouch for a line. `indexing`: simdjson's stage 1
-  // rejected the whole window (a bad line somewhere in it, e.g. an unclosed string).
+  // rejected the whole window (a bad line somewhere in it).
   void Fail(bool indexing = false);
 
   JsonFieldPlan plan;
@@ -59,7 +60,8 @@ struct NdjsonReader::Impl {
   size_t good = 0;             // lines the open stream delivered
   size_t good_end = 0;         // the end of the last of them
   size_t penalty = 0;
-  size_t alone = 0;  // lines still to parse alone before opening a stream
+  size_t alone = 0;     // lines still to parse alone before opening a stream
+  size_t hunt_end = 0;  // after a window stage 1 rejected: parse alone up to its culprit
   const char* data = nullptr;
   size_t len = 0;
   size_t pos = 0;
@@ -69,6 +71,7 @@ bool NdjsonReader::Impl::Sync(size_t ls, size_t tok, size_t le) {
   if (open && tok >= win_end) Done();
   bool fresh = false;
   if (!open) {
+    if (hunt_end > ls) return false;
     if (alone > 0) {
       --alone;
       return false;
@@ -149,11 +152,12 @@ void NdjsonReader::Impl::Done() {
 
 void NdjsonReader::Impl::Fail(bool indexing) {
   open = false;
-  const size_t failed = win_end - win_begin;
-  if (indexing && failed > kMinWindow) {
-    // Somewhere in the window is a line stage 1 rejects: try again from this line with
-    // half the window, which homes in on it without parsing good lines alone.
-    window = std::max(kMinWindow, failed / 2);
+  if (indexing) {
+    // A line in the window is one stage 1 rejects (an unclosed string, invalid UTF-8).
+    // Parsing alone until that line shows up (Next ends the hunt there) costs less than
+    // indexing ever smaller windows to find it.
+    hunt_end = win_end;
+    window = kMinWindow;
     return;
   }
   // The next window about twice what this one delivered: a bad line every few lines
@@ -179,6 +183,7 @@ void NdjsonReader::Reset(const char* data, size_t len) {
   d.len = len;
   d.pos = 0;
   d.open = false;
+  d.hunt_end = 0;
   position_ = 0;
   raw_ = {};
 }
@@ -205,6 +210,7 @@ NdjsonReader::Outcome NdjsonReader::Next(std::vector<RawCell>* cells, std::strin
     }
     if (streamed && d.Take(le, cells)) return Outcome::kRow;
     if (const char* r = ParseJsonRecord(d.line_parser, d.plan, d.data + ls, le - ls, cells)) {
+      if (d.hunt_end > ls && std::strcmp(r, "json_malformed") == 0) d.hunt_end = 0;  // found
       *reason = r;
       return Outcome::kError;
     }

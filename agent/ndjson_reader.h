@@ -7,8 +7,10 @@
 //             (one stage-1 pass per window instead of one per line), and checks that
 //             each document is exactly one line. A line the window cannot vouch for (a
 //             malformed or non-object document, one that does not start and end on its
-//             line, a line longer than the window or without LF) is parsed alone, and
-//             the stream goes on or restarts after it.
+//             line, a line longer than the window or without LF, the last document of
+//             a window) is parsed alone, and the stream goes on or restarts after it.
+//             A line that makes simdjson reject the whole window (an unclosed string,
+//             invalid UTF-8) is looked for by parsing alone until it shows up.
 //   kPerLine  parses every line alone: the reference, and what kBatched falls back to.
 //
 // Not thread-safe. Memory: the parsers' buffers, about 6x the window (kBatched) plus 6x
