@@ -76,8 +76,9 @@ class JobPipeline {
                      const std::vector<std::string>& header, int64_t base_offset);
   // NDJSON only: processes data[0, len), complete lines (a last line without LF is a
   // line too) that start `base_offset` bytes into their file. Same results as Run() over
-  // the same bytes. REQUIRES: data[len, len + kJsonPadding) is readable (simdjson reads
-  // ahead); data stays valid during the call.
+  // the same bytes, errors included (a clean op that could not be set up fails it before
+  // any row). REQUIRES: data[len, len + kJsonPadding) is readable (simdjson reads ahead);
+  // data stays valid during the call.
   Status RunNdjsonChunk(const char* data, size_t len, int64_t base_offset);
   // JSON array only (input.format "json"): goes on with the document at data[0, len),
   // which starts `base_offset` bytes into its file, from *cursor (a default one at the

@@ -8,6 +8,7 @@
 namespace edgeline {
 
 Status JobPipeline::RunNdjsonChunk(const char* data, size_t len, int64_t base_offset) {
+  if (!cleaner_.status().ok()) return cleaner_.status();  // as Run(): fail before any row
   if (!ndjson_) ndjson_ = std::make_unique<NdjsonReader>(JsonPointers(spec_), spec_.max_line_bytes);
   NdjsonReader& reader = *ndjson_;
   reader.Reset(data, len);
@@ -32,6 +33,8 @@ Status JobPipeline::RunNdjsonChunk(const char* data, size_t len, int64_t base_of
 
 Status JobPipeline::RunJsonArrayChunk(const char* data, size_t len, int64_t base_offset, bool final,
                                       JsonArrayCursor* cursor, size_t* used) {
+  *used = 0;
+  if (!cleaner_.status().ok()) return cleaner_.status();
   if (!json_array_) {
     json_array_ = std::make_unique<JsonArrayReader>(JsonPointers(spec_), spec_.max_line_bytes);
   }
@@ -40,7 +43,6 @@ Status JobPipeline::RunJsonArrayChunk(const char* data, size_t len, int64_t base
   position_ = base_offset;
   std::vector<RawCell> cells;
   std::string reason;
-  *used = 0;
   while (true) {
     if (cancel_ && cancel_->load()) return Status::Error("cancelled");
     const JsonArrayReader::Outcome o = reader.Next(&cells, &reason);
