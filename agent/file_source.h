@@ -7,6 +7,9 @@
 // is finished through its open descriptor, and the new file at the path is read from its
 // start.
 //
+// A JSON array (format "json") is read once: its reader takes the complete elements of
+// each chunk, and an element the chunk cuts is read again with the next one.
+//
 // Each file has a cursor (path, device, inode, offset, CSV header) that Checkpoint()
 // exports and Restore() resumes from, so a restart neither skips nor repeats a row.
 // Memory is bounded: one chunk of at most max(1 MiB, max_line_bytes + 1) at a time.

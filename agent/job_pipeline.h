@@ -119,6 +119,10 @@ class JobPipeline {
                        std::vector<int>* col) const;
   // Run() for the JSON formats: reads `in` in chunks into the chunk functions.
   Status RunJsonStream(std::istream& in);
+  // Casts, cleans and batches what a JSON reader (NdjsonReader, JsonArrayReader) yields,
+  // to its end; rejects its errors.
+  template <typename Reader>
+  Status ProcessJson(Reader* reader, int64_t base_offset);
   // Casts, cleans and batches one parsed row; `raw` is its text, for a reject.
   Status Process(const std::vector<RawCell>& cells, std::string_view raw);
   // Batches the records in cleaned_ (what the cleaner let through).

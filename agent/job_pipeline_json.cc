@@ -7,28 +7,32 @@
 
 namespace edgeline {
 
-Status JobPipeline::RunNdjsonChunk(const char* data, size_t len, int64_t base_offset) {
-  if (!cleaner_.status().ok()) return cleaner_.status();  // as Run(): fail before any row
-  if (!ndjson_) ndjson_ = std::make_unique<NdjsonReader>(JsonPointers(spec_), spec_.max_line_bytes);
-  NdjsonReader& reader = *ndjson_;
-  reader.Reset(data, len);
-  position_ = base_offset;
+template <typename Reader>
+Status JobPipeline::ProcessJson(Reader* reader, int64_t base_offset) {
   std::vector<RawCell> cells;
   std::string reason;
   while (true) {
     if (cancel_ && cancel_->load()) return Status::Error("cancelled");
-    const NdjsonReader::Outcome o = reader.Next(&cells, &reason);
-    if (o == NdjsonReader::Outcome::kEnd) break;
-    position_ = base_offset + static_cast<int64_t>(reader.position());
-    if (o == NdjsonReader::Outcome::kError) {
-      Reject(reason, reader.raw());
+    const typename Reader::Outcome o = reader->Next(&cells, &reason);
+    if (o == Reader::Outcome::kEnd) return Status::Ok();
+    position_ = base_offset + static_cast<int64_t>(reader->position());
+    if (o == Reader::Outcome::kError) {
+      Reject(reason, reader->raw());
       continue;
     }
-    Status s = Process(cells, reader.raw());
+    Status s = Process(cells, reader->raw());
     if (!s.ok()) return s;
   }
-  position_ = base_offset + static_cast<int64_t>(len);
-  return Status::Ok();
+}
+
+Status JobPipeline::RunNdjsonChunk(const char* data, size_t len, int64_t base_offset) {
+  if (!cleaner_.status().ok()) return cleaner_.status();  // as Run(): fail before any row
+  if (!ndjson_) ndjson_ = std::make_unique<NdjsonReader>(JsonPointers(spec_), spec_.max_line_bytes);
+  ndjson_->Reset(data, len);
+  position_ = base_offset;
+  Status s = ProcessJson(ndjson_.get(), base_offset);
+  if (s.ok()) position_ = base_offset + static_cast<int64_t>(len);
+  return s;
 }
 
 Status JobPipeline::RunJsonArrayChunk(const char* data, size_t len, int64_t base_offset, bool final,
@@ -38,25 +42,11 @@ Status JobPipeline::RunJsonArrayChunk(const char* data, size_t len, int64_t base
   if (!json_array_) {
     json_array_ = std::make_unique<JsonArrayReader>(JsonPointers(spec_), spec_.max_line_bytes);
   }
-  JsonArrayReader& reader = *json_array_;
-  reader.Reset(data, len, final, cursor);
+  json_array_->Reset(data, len, final, cursor);
   position_ = base_offset;
-  std::vector<RawCell> cells;
-  std::string reason;
-  while (true) {
-    if (cancel_ && cancel_->load()) return Status::Error("cancelled");
-    const JsonArrayReader::Outcome o = reader.Next(&cells, &reason);
-    if (o == JsonArrayReader::Outcome::kEnd) break;
-    position_ = base_offset + static_cast<int64_t>(reader.position());
-    if (o == JsonArrayReader::Outcome::kError) {
-      Reject(reason, reader.raw());
-      continue;
-    }
-    Status s = Process(cells, reader.raw());
-    if (!s.ok()) return s;
-  }
-  *used = reader.used();
-  return Status::Ok();
+  Status s = ProcessJson(json_array_.get(), base_offset);
+  if (s.ok()) *used = json_array_->used();
+  return s;
 }
 
 Status JobPipeline::RunJsonStream(std::istream& in) {

@@ -112,9 +112,7 @@ JsonArrayReader::Outcome JsonArrayReader::BadArray(size_t from, std::string* rea
   return Outcome::kError;
 }
 
-JsonArrayReader::Outcome JsonArrayReader::Element(size_t start, size_t end,
-                                                  std::vector<RawCell>* cells,
-                                                  std::string* reason) {
+void JsonArrayReader::Separator(size_t end) {
   JsonArrayCursor& c = *cursor_;
   if (c.single) {
     c.phase = Phase::kAfter;
@@ -126,6 +124,12 @@ JsonArrayReader::Outcome JsonArrayReader::Element(size_t start, size_t end,
     c.phase = data_[end] == ',' ? Phase::kNext : Phase::kAfter;
     pos_ = end + 1;
   }
+}
+
+JsonArrayReader::Outcome JsonArrayReader::Element(size_t start, size_t end,
+                                                  std::vector<RawCell>* cells,
+                                                  std::string* reason) {
+  Separator(end);
   while (end > start && IsSpace(data_[end - 1])) --end;
   position_ = end;
   raw_ = std::string_view(data_ + start, end - start);
@@ -157,13 +161,7 @@ JsonArrayReader::Outcome JsonArrayReader::Next(std::vector<RawCell>* cells, std:
       }
       c.in_string = c.escaped = false;
       c.depth = 0;
-      if (c.single) {
-        c.phase = Phase::kAfter;
-        pos_ = end;
-      } else {
-        c.phase = data_[end] == ',' ? Phase::kNext : Phase::kAfter;
-        pos_ = end + 1;
-      }
+      Separator(end);
       continue;
     }
     if (c.phase == Phase::kStart && !c.began) {

@@ -89,8 +89,9 @@ class JsonArrayReader {
   // Scans an element from `from`; returns where it ends (the separator, or just after
   // the single object), or len when the data ends first (*cursor then holds the scan).
   size_t ScanElement(size_t from, JsonArrayCursor* scan) const;
-  // Handles the element [start, end) and its separator (none when end == len); returns
-  // the outcome.
+  // Moves past an element ending at `end` and its separator (none when end == len).
+  void Separator(size_t end);
+  // Handles the element [start, end) and its separator; returns the outcome.
   Outcome Element(size_t start, size_t end, std::vector<RawCell>* cells, std::string* reason);
   Outcome BadArray(size_t from, std::string* reason);
 
