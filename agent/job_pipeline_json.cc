@@ -1,6 +1,7 @@
 // JobPipeline for the JSON formats: the chunk entry points FileSource calls (NDJSON
 // lines, JSON array elements) and Run()'s reading of a stream (stdin) in chunks.
 #include <algorithm>
+#include <cstring>
 
 #include "agent/job_pipeline.h"
 #include "agent/json_fields.h"
@@ -52,52 +53,52 @@ Status JobPipeline::RunJsonArrayChunk(const char* data, size_t len, int64_t base
 Status JobPipeline::RunJsonStream(std::istream& in) {
   // As FileSource does for files: chunks of whole lines (NDJSON) or of the array's bytes,
   // with the padding simdjson reads ahead, so memory stays bounded on any input size.
+  // The buffer is kept between calls: a stream may be one short message per call.
   const bool array = spec_.format == "json";
   const size_t chunk = std::max<size_t>(1 << 20, spec_.max_line_bytes + 1);
-  std::string buf;
-  buf.reserve(chunk + kJsonPadding);
-  int64_t offset = position_;  // of buf[0]
+  if (stream_buf_.size() < chunk + kJsonPadding) stream_buf_.assign(chunk + kJsonPadding, ' ');
+  char* const buf = &stream_buf_[0];
+  size_t have = 0;             // bytes in buf
+  int64_t offset = position_;  // of buf[0] in the input
   JsonArrayCursor cursor = offset > 0 ? JsonArrayCursor::Resumed() : JsonArrayCursor();
   bool skipping = false;  // NDJSON: inside a line longer than the buffer
+  auto drop = [&](size_t n) {
+    std::memmove(buf, buf + n, have - n);
+    have -= n;
+    offset += static_cast<int64_t>(n);
+  };
   while (true) {
-    const size_t have = buf.size();
-    buf.resize(chunk);
-    in.read(&buf[have], static_cast<std::streamsize>(chunk - have));
-    buf.resize(have + static_cast<size_t>(in.gcount()));
+    in.read(buf + have, static_cast<std::streamsize>(chunk - have));
+    have += static_cast<size_t>(in.gcount());
     const bool eof = !in;
     if (array) {
       size_t used = 0;
-      Status s = RunJsonArrayChunk(buf.data(), buf.size(), offset, eof, &cursor, &used);
+      Status s = RunJsonArrayChunk(buf, have, offset, eof, &cursor, &used);
       if (!s.ok()) return s;
-      buf.erase(0, used);
-      offset += static_cast<int64_t>(used);
+      drop(used);
       position_ = offset;
       if (eof) break;
       continue;
     }
     if (skipping) {
-      const size_t nl = buf.find('\n');
-      const size_t drop = nl == std::string::npos ? buf.size() : nl + 1;
-      buf.erase(0, drop);
-      offset += static_cast<int64_t>(drop);
-      skipping = nl == std::string::npos;
+      const char* nl = static_cast<const char*>(std::memchr(buf, '\n', have));
+      drop(nl == nullptr ? have : static_cast<size_t>(nl - buf) + 1);
+      skipping = nl == nullptr;
     }
-    const size_t last_nl = buf.rfind('\n');
-    const size_t cut = eof ? buf.size() : last_nl == std::string::npos ? 0 : last_nl + 1;
+    const char* last_nl = static_cast<const char*>(memrchr(buf, '\n', have));
+    const size_t cut = eof ? have : last_nl == nullptr ? 0 : static_cast<size_t>(last_nl - buf) + 1;
     if (cut == 0) {
       if (eof) break;
-      if (buf.size() >= chunk) {  // no line end in a full buffer
+      if (have >= chunk) {  // no line end in a full buffer
         CountReject("line_too_long");
-        offset += static_cast<int64_t>(buf.size());
-        buf.clear();
+        drop(have);
         skipping = true;
       }
       continue;
     }
-    Status s = RunNdjsonChunk(buf.data(), cut, offset);
+    Status s = RunNdjsonChunk(buf, cut, offset);
     if (!s.ok()) return s;
-    buf.erase(0, cut);
-    offset += static_cast<int64_t>(cut);
+    drop(cut);
     if (eof) break;
   }
   position_ = offset;
