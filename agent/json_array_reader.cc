@@ -130,10 +130,14 @@ JsonArrayReader::Outcome JsonArrayReader::Element(size_t start, size_t end,
                                                   std::vector<RawCell>* cells,
                                                   std::string* reason) {
   Separator(end);
+  // The limit counts up to the separator, trailing whitespace included: a chunk of
+  // max_element + 1 bytes from the element's start then always decides it, so whether
+  // an element is too long never depends on where chunks end.
+  const size_t span = end - start;
   while (end > start && IsSpace(data_[end - 1])) --end;
   position_ = end;
   raw_ = std::string_view(data_ + start, end - start);
-  if (raw_.size() > impl_->max_element) {
+  if (span > impl_->max_element) {
     raw_ = raw_.substr(0, impl_->max_element);
     *reason = "line_too_long";
     return Outcome::kError;

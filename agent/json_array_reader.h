@@ -70,7 +70,8 @@ class JsonArrayReader {
 
   // kRow: an element, as cells (texts valid until the next call). kError: *reason is
   // "json_malformed" (an element that is not one valid JSON value, or an empty one as in
-  // [1,,2]), "json_not_object", "line_too_long" (an element over max_element_bytes) or
+  // [1,,2]), "json_not_object", "line_too_long" (more than max_element_bytes from the
+  // element's first byte to the separator after it) or
   // "json_bad_array" (no '[' or '{' at the start, content after the end of the document,
   // or the end of input inside the array). kEnd: nothing more in this chunk.
   Outcome Next(std::vector<RawCell>* cells, std::string* reason);

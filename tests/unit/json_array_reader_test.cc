@@ -108,6 +108,19 @@ TEST_CASE("an element over max bytes is line_too_long, in one chunk or across se
   CHECK(got[2] == want[2]);
 }
 
+TEST_CASE("whitespace before the separator counts toward max bytes, in any chunking") {
+  const std::string text = "[{\"a\":1}" + std::string(70, '\n') + ",{\"a\":2}]";
+  const std::vector<std::string> want = {"line_too_long@8", "row:#2@86"};
+  CHECK(Read(text, 64) == want);
+  for (size_t chunk = 65; chunk <= text.size(); ++chunk) {
+    INFO("chunk " << chunk);
+    auto got = Read(text, 64, chunk);
+    REQUIRE(got.size() == 2);
+    CHECK(got[0].rfind("line_too_long@", 0) == 0);
+    CHECK(got[1] == want[1]);
+  }
+}
+
 TEST_CASE("a document that is not an array is one json_bad_array, and the rest is not read") {
   CHECK(Read("x[{\"a\":1}]") == std::vector<std::string>{"json_bad_array@10"});
   CHECK(Read("\"str\"") == std::vector<std::string>{"json_bad_array@5"});
