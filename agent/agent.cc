@@ -45,7 +45,7 @@ std::string Agent::StatePayload(bool online) const {
                       {"updated_ms", NowMs()},
                       {"capabilities",
                        {{"inputs", {"file", "tail", "mqtt"}},
-                        {"formats", {"csv", "ndjson"}},
+                        {"formats", {"csv", "ndjson", "json"}},
                         {"modes", {"batch", "stream"}}}}};
   return j.dump();
 }

@@ -16,12 +16,6 @@ namespace edgeline {
 
 namespace {
 
-// An istream over memory, without copying it.
-class MemBuf : public std::streambuf {
- public:
-  MemBuf(char* data, size_t n) { setg(data, data, data + n); }
-};
-
 std::vector<std::string> Glob(const std::string& pattern) {
   glob_t g{};
   std::vector<std::string> out;
@@ -38,7 +32,9 @@ FileSource::FileSource(const JobSpec& spec, std::string pattern, bool follow)
     : spec_(spec),
       pattern_(std::move(pattern)),
       follow_(follow),
-      chunk_bytes_(std::max<size_t>(1 << 20, spec.max_line_bytes + 1)) {}
+      chunk_bytes_(std::max<size_t>(1 << 20, spec.max_line_bytes + 1)) {
+  buf_.reserve(chunk_bytes_ + kJsonPadding);  // the JSON readers read past a chunk's end
+}
 
 FileSource::~FileSource() {
   for (auto& c : cursors_) Close(&c);
@@ -64,6 +60,7 @@ void FileSource::Restore(const nlohmann::json& cursors) {
     // The file is found again by its inode at the next Poll, under whatever name the
     // glob now gives it (it may have been rotated meanwhile).
     c.restored = true;
+    if (c.offset > 0) c.json = JsonArrayCursor::Resumed();  // checkpoints are after elements
     cursors_.push_back(std::move(c));
   }
 }
@@ -189,6 +186,7 @@ Status FileSource::ReadCursor(Cursor* c, JobPipeline* pipeline, bool* progress) 
       c->offset = 0;
       c->header.clear();
       c->skipping = false;
+      c->json = JsonArrayCursor();
     }
     if (st.st_size == c->offset) return Status::Ok();
     size_t want = static_cast<size_t>(std::min<int64_t>(st.st_size - c->offset, chunk_bytes_));
@@ -201,6 +199,18 @@ Status FileSource::ReadCursor(Cursor* c, JobPipeline* pipeline, bool* progress) 
     buf_.resize(static_cast<size_t>(n));
     if (buf_.empty()) return Status::Ok();
     const bool at_eof = c->offset + n == st.st_size;
+    if (spec_.format == "json") {
+      // The array reader finds element boundaries itself; what it leaves (an element cut
+      // by the chunk's end) is read again with the next chunk.
+      size_t used = 0;
+      Status s = pipeline->RunJsonArrayChunk(buf_.data(), buf_.size(), c->offset,
+                                             at_eof && (!follow_ || c->finishing), &c->json, &used);
+      if (!s.ok()) return s;
+      c->offset += static_cast<int64_t>(used);
+      *progress = *progress || used > 0;
+      if (at_eof || used == 0) return Status::Ok();
+      continue;
+    }
     // Nothing can follow the chunk: the file is read once, or it was rotated away and has
     // stopped growing. Otherwise only complete records are read: the rest may still be
     // being written, or come with the next chunk.
@@ -223,9 +233,7 @@ Status FileSource::ReadCursor(Cursor* c, JobPipeline* pipeline, bool* progress) 
       const size_t last_nl = buf_.rfind('\n');
       used = final ? buf_.size() : last_nl == std::string::npos ? 0 : last_nl + 1;
       if (used > 0) {
-        MemBuf mb(buf_.data(), used);
-        std::istream in(&mb);
-        Status s = pipeline->Run(in, c->path, nullptr, c->offset);
+        Status s = pipeline->RunNdjsonChunk(buf_.data(), used, c->offset);
         if (!s.ok()) return s;
       }
     }

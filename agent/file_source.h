@@ -7,6 +7,9 @@
 // is finished through its open descriptor, and the new file at the path is read from its
 // start.
 //
+// A JSON array (format "json") is read once: its reader takes the complete elements of
+// each chunk, and an element the chunk cuts is read again with the next one.
+//
 // Each file has a cursor (path, device, inode, offset, CSV header, whether the offset is
 // inside a line being dropped) that Checkpoint() exports and Restore() resumes from, so a
 // restart neither skips nor repeats a row.
@@ -64,6 +67,7 @@ class FileSource {
     bool restored = false;  // from a checkpoint, not yet found again (fd < 0)
     bool finishing = false;  // rotated away and quiet: read its last line without newline
     int64_t last_size = -1;  // size at the previous poll (rotated-away files)
+    JsonArrayCursor json;    // input.format "json": where reading the array stands
   };
   // Reads one cursor as far as it can. *progress is set when bytes were consumed.
   Status ReadCursor(Cursor* c, JobPipeline* pipeline, bool* progress);

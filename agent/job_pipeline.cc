@@ -12,7 +12,6 @@
 #include "agent/csv_reader.h"
 #include "agent/csv_scanner.h"
 #include "agent/file_source.h"
-#include "agent/ndjson_reader.h"
 #include "common/time_util.h"
 
 namespace edgeline {
@@ -383,34 +382,11 @@ Status JobPipeline::RunCsvChunk(const char* data, size_t len, bool final, const 
   return Status::Ok();
 }
 
-Status JobPipeline::RunNdjson(std::istream& in) {
-  const int64_t base = position_;
-  std::vector<std::string> keys;
-  if (!spec_.ts_field.empty()) keys.push_back(spec_.ts_field);
-  for (const auto& f : spec_.fields) keys.push_back(f.name);
-  NdjsonReader reader(in, keys, spec_.max_line_bytes);
-  std::vector<RawCell> cells;
-  std::string reason;
-  while (true) {
-    if (cancel_ && cancel_->load()) return Status::Error("cancelled");
-    auto o = reader.Next(&cells, &reason);
-    position_ = base + static_cast<int64_t>(reader.position());
-    if (o == NdjsonReader::Outcome::kEnd) break;
-    if (o == NdjsonReader::Outcome::kError) {
-      Reject(reason, reader.raw());
-      continue;
-    }
-    Status s = Process(cells, reader.raw());
-    if (!s.ok()) return s;
-  }
-  return Status::Ok();
-}
-
 Status JobPipeline::Run(std::istream& in, const std::string& name,
                         const std::vector<std::string>* csv_header, int64_t base_offset) {
   if (!setup_.ok()) return setup_;
   position_ = base_offset;
-  Status s = spec_.format == "csv" ? RunCsv(in, name, csv_header) : RunNdjson(in);
+  Status s = spec_.format == "csv" ? RunCsv(in, name, csv_header) : RunJsonStream(in);
   if (s.ok() && in.bad()) s = Status::Error(name + ": read error");
   return s;
 }

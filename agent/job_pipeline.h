@@ -1,4 +1,4 @@
-// One job's record pipeline: parse (CSV or NDJSON) -> cast -> clean -> batch.
+// One job's record pipeline: parse (CSV, NDJSON or a JSON array) -> cast -> clean -> batch.
 // Used by the agent daemon and by `edgeline-agent run`.
 //
 // Thread-safety: Run/Flush from one thread; Snapshot() from any thread.
@@ -9,6 +9,7 @@
 #include <functional>
 #include <istream>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -17,6 +18,8 @@
 
 #include "agent/cleaner.h"
 #include "agent/csv_scanner.h"
+#include "agent/json_array_reader.h"
+#include "agent/ndjson_reader.h"
 #include "agent/raw_cell.h"
 #include "common/job_spec.h"
 #include "common/record.h"
@@ -48,10 +51,10 @@ struct JobCounters {
 // reused by the pipeline for later records.
 using BatchSink = std::function<Status(std::vector<Record>&& records)>;
 
-// Told about each rejected row: its reason and its raw text as read (the CSV record or
-// the JSON line, line end included; empty when the row was never read whole, e.g. a
-// line_too_long found by the file source). Runs on the pipeline's thread; `raw` is valid during the
-// call only.
+// Told about each rejected row: its reason and its raw text as read (the CSV record, line
+// end included; the NDJSON line without its LF; the JSON array element; empty when the
+// row was never read whole, e.g. a line_too_long found by the file source). Runs on the
+// pipeline's thread; `raw` is valid during the call only.
 using RejectObserver = std::function<void(const std::string& reason, std::string_view raw)>;
 
 class JobPipeline {
@@ -83,6 +86,20 @@ class JobPipeline {
   Status RunCsvChunk(const char* data, size_t len, bool final, const std::string& name,
                      int64_t base_offset, std::vector<std::string>* header, bool* skipping,
                      size_t* consumed);
+  // NDJSON only: processes data[0, len), complete lines (a last line without LF is a
+  // line too) that start `base_offset` bytes into their file. Same results as Run() over
+  // the same bytes, errors included (a clean op that could not be set up fails it before
+  // any row). REQUIRES: data[len, len + kJsonPadding) is readable (simdjson reads ahead);
+  // data stays valid during the call.
+  Status RunNdjsonChunk(const char* data, size_t len, int64_t base_offset);
+  // JSON array only (input.format "json"): goes on with the document at data[0, len),
+  // which starts `base_offset` bytes into its file, from *cursor (a default one at the
+  // start of a file, JsonArrayCursor::Resumed() at a checkpoint's offset); `final`: the
+  // file ends at len. Processes the complete elements and sets *used to the bytes
+  // consumed: the rest is the start of an element to pass again with what follows.
+  // REQUIRES as RunNdjsonChunk.
+  Status RunJsonArrayChunk(const char* data, size_t len, int64_t base_offset, bool final,
+                           JsonArrayCursor* cursor, size_t* used);
   // At the end of the input: releases the records the clean ops hold back (fill
   // linear), then hands any partial batch to the sink.
   Status Flush();
@@ -122,7 +139,12 @@ class JobPipeline {
   // length differs from input.csv.columns'.
   Status MapCsvColumns(const std::vector<std::string>& header, const std::string& name,
                        std::vector<int>* col, size_t* num_fields) const;
-  Status RunNdjson(std::istream& in);
+  // Run() for the JSON formats: reads `in` in chunks into the chunk functions.
+  Status RunJsonStream(std::istream& in);
+  // Casts, cleans and batches what a JSON reader (NdjsonReader, JsonArrayReader) yields,
+  // to its end; rejects its errors.
+  template <typename Reader>
+  Status ProcessJson(Reader* reader, int64_t base_offset);
   // Casts, cleans and batches one parsed row; `raw` is its text, for a reject.
   Status Process(const std::vector<RawCell>& cells, std::string_view raw);
   // Counts the record just appended to pending_ as kept; seals the batch when full or due.
@@ -152,6 +174,9 @@ class JobPipeline {
   JobCounters counters_;
   CsvRecords scan_records_;  // reused by RunCsvChunk: steady-state scanning allocates nothing
   int64_t position_ = 0;
+  std::unique_ptr<NdjsonReader> ndjson_;         // created at the first NDJSON chunk
+  std::unique_ptr<JsonArrayReader> json_array_;  // created at the first JSON array chunk
+  std::string stream_buf_;  // RunJsonStream's chunk, allocated at its first call
   mutable std::mutex snapshot_mu_;
   JobCounters snapshot_;
 };

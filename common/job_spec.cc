@@ -1000,6 +1000,19 @@ Status CheckCsvColumns(const JobSpec& spec) {
   return Status::Ok();
 }
 
+// A value's `path` (the schema checked its syntax): JSON formats only.
+Status JsonPath(const ordered_json& j, const std::string& pointer, const JobSpec& spec,
+                std::string* out) {
+  if (!j.contains("path")) return Status::Ok();
+  if (spec.format == "csv") {
+    return Err(
+        pointer,
+        "only allowed with format \"ndjson\" or \"json\" (CSV columns are named by the header)");
+  }
+  *out = j["path"].get<std::string>();
+  return Status::Ok();
+}
+
 Status Build(const ordered_json& j, JobSpec* spec) {
   spec->job_id = j.at("job_id").get<std::string>();
   spec->version = j.at("version").get<int64_t>();
@@ -1033,6 +1046,12 @@ Status Build(const ordered_json& j, JobSpec* spec) {
   if (spec->format != "csv" && in.contains("csv")) {
     return Err("/input/csv", "only allowed with format \"csv\"");
   }
+  if (spec->format == "json" && spec->input_type == "tail") {
+    // A JSON array is complete only at its closing bracket: there is nothing to follow.
+    return Err("/input/format",
+               "format \"json\" (one JSON array) is read once; input.type "
+               "\"tail\" needs \"ndjson\" or \"csv\"");
+  }
   spec->max_line_bytes = in.value("max_line_bytes", spec->max_line_bytes);
 
   const auto& schema = j.at("schema");
@@ -1059,6 +1078,8 @@ Status Build(const ordered_json& j, JobSpec* spec) {
     spec->ts.nonexistent = ts.value("nonexistent", std::string("shift_forward")) == "reject"
                                ? NonexistentPolicy::kReject
                                : NonexistentPolicy::kShiftForward;
+    Status s = JsonPath(ts, "/schema/timestamp/path", *spec, &spec->ts_path);
+    if (!s.ok()) return s;
   }
   for (const auto& [name, f] : schema.at("fields").items()) {
     if (name == spec->ts_field) {
@@ -1073,6 +1094,9 @@ Status Build(const ordered_json& j, JobSpec* spec) {
     if (!def.unit.empty() && def.type != FieldType::kFloat && def.type != FieldType::kInt) {
       return Err("/schema/fields/" + name + "/unit", "only numeric fields have a unit");
     }
+    spec->field_paths.emplace_back();
+    Status s = JsonPath(f, "/schema/fields/" + name + "/path", *spec, &spec->field_paths.back());
+    if (!s.ok()) return s;
     spec->fields.push_back(std::move(def));
   }
   if (schema.contains("keys")) {

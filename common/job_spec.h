@@ -78,7 +78,7 @@ struct JobSpec {
   std::string input_type;  // "file" | "tail" | "mqtt" | "stdin"
   int64_t poll_ms = 250;   // tail: how often files are checked for growth
   std::string input_path;  // may contain {agent_id}
-  std::string format;      // "csv" | "ndjson"
+  std::string format;      // "csv" | "ndjson" | "json" (one array of objects)
   char csv_delimiter = ',';
   bool csv_header = true;                // the first record of a file is its header
   std::vector<std::string> csv_columns;  // column names in file order (empty: the header's)
@@ -101,6 +101,11 @@ struct JobSpec {
   // policy.
   TimestampSpec ts;
   std::vector<FieldDef> fields;  // declared order
+  // JSON formats: the JSON pointer (RFC 6901) each value is read from, "" for the
+  // top-level key of its name: the timestamp's, and one per field in `fields` order (a
+  // shorter vector means "" for the rest).
+  std::string ts_path;
+  std::vector<std::string> field_paths;
   std::vector<std::string> keys;
 
   std::vector<CleanOp> clean;

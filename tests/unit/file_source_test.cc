@@ -46,7 +46,7 @@ struct Run {
   JobPipeline pipeline;
   Run(Fixture& fx, bool follow)
       : f(fx),
-        source(fx.spec, (fx.dir / "*.csv").string() + (fx.spec.format == "ndjson" ? ".json" : ""),
+        source(fx.spec, (fx.dir / "*.csv").string() + (fx.spec.format != "csv" ? ".json" : ""),
                follow),
         pipeline(fx.spec, [this](std::vector<Record>&& rs) {
           for (auto& r : rs) f.records.push_back(std::move(r));
@@ -133,6 +133,37 @@ TEST_CASE("a line longer than max_line_bytes is rejected and reading goes on aft
   for (int i = 0; i < 3; ++i) REQUIRE(r.source.Poll(&r.pipeline).ok());
   CHECK(f.Values() == std::vector<double>{2});
   CHECK(r.pipeline.counters().reasons.at("line_too_long") == 1);
+}
+
+TEST_CASE("a JSON array over several chunks: each element once, and resumable after any") {
+  Fixture f("json-array", "json");
+  std::string text = "[\n";
+  const int n = 2500;  // ~2.6 MB: elements straddle the 1 MiB chunks
+  for (int i = 0; i < n; ++i) {
+    text += std::string(i ? ",\n" : "") + "  {\"ts\": " + std::to_string(i) +
+            ", \"v\": " + std::to_string(i) + ", \"pad\": \"" + std::string(1000 + i % 7, 'p') +
+            "\"}";
+  }
+  f.Append("a.csv.json", text + "\n]\n");
+  {
+    Run r(f, false);
+    REQUIRE(r.source.Poll(&r.pipeline).ok());
+    CHECK(r.pipeline.counters().ToJson() == JobCounters{n, n, 0, 0, {}, n, {}}.ToJson());
+  }
+  std::vector<double> all;
+  for (int i = 0; i < n; ++i) all.push_back(i);
+  REQUIRE(f.Values() == all);
+  REQUIRE(f.checkpoints.size() == static_cast<size_t>(n));
+  const std::vector<nlohmann::json> saved = f.checkpoints;
+  for (size_t k : {size_t{0}, size_t{1}, size_t{1000}, size_t{1001}, size_t{2017}, size_t{n - 1}}) {
+    f.records.clear();
+    Run r(f, false);
+    r.source.Restore(saved[k]);
+    REQUIRE(r.source.Poll(&r.pipeline).ok());
+    INFO("checkpoint " << k << ": " << saved[k].dump());
+    CHECK(f.Values() == std::vector<double>(all.begin() + static_cast<long>(k) + 1, all.end()));
+    CHECK(r.pipeline.counters().rejected == 0);
+  }
 }
 
 TEST_CASE("a quoted field with a newline is never cut at a chunk or poll boundary") {

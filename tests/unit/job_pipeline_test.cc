@@ -476,3 +476,97 @@ TEST_CASE("RunCsvChunk leaves an open record for the next call and tells a line 
   CHECK(p.counters().read == 3);
   CHECK(p.counters().reasons == std::map<std::string, int64_t>{{"cast_error", 1}});
 }
+
+TEST_CASE("NDJSON from a stream and from chunks: same records, counters and rejects") {
+  JobSpec spec = Spec("ndjson", 100);
+  const std::string big = "{\"ts\": 9, \"device\": \"" + std::string((1 << 20) + 5, 'x') + "\"}\n";
+  const std::string text = "{\"ts\": 1, \"device\": \"a\", \"temp\": 20}\n" + big +
+                           "{\"ts\": 2, \"device\": \"a\", \"temp\": 21}\n{\"ts\": 3,\n[1]\n"
+                           "{\"ts\": 4, \"device\": \"b\", \"temp\": 22}";
+  Collected a, b;
+  std::vector<std::string> rejects_a, rejects_b;
+  JobPipeline streamed(spec, a.Sink());
+  streamed.set_reject_observer([&](const std::string& reason, std::string_view raw) {
+    rejects_a.push_back(reason + ":" + std::string(raw.substr(0, 10)));
+  });
+  std::istringstream in(text);
+  REQUIRE(streamed.Run(in, "stdin").ok());
+  REQUIRE(streamed.Flush().ok());
+  CHECK(streamed.position() == static_cast<int64_t>(text.size()));
+
+  std::string buf = text;
+  buf.reserve(buf.size() + kJsonPadding);
+  JobPipeline chunked(spec, b.Sink());
+  chunked.set_reject_observer([&](const std::string& reason, std::string_view raw) {
+    rejects_b.push_back(reason + ":" + std::string(raw.substr(0, 10)));
+  });
+  REQUIRE(chunked.RunNdjsonChunk(buf.data(), buf.size(), 0).ok());
+  REQUIRE(chunked.Flush().ok());
+
+  const std::string want =
+      R"({"batches":1,"dropped":0,"kept":3,"read":6,"reasons":{"json_malformed":1,"json_not_object":1,"line_too_long":1},"rejected":3})";
+  CHECK(streamed.counters().ToJson().dump() == want);
+  CHECK(chunked.counters().ToJson().dump() == want);
+  // The stream reader never holds the over-long line whole, so it cannot show it.
+  CHECK(rejects_a == std::vector<std::string>{"line_too_long:", "json_malformed:{\"ts\": 3,",
+                                              "json_not_object:[1]"});
+  CHECK(rejects_b == std::vector<std::string>{"line_too_long:{\"ts\": 9, ",
+                                              "json_malformed:{\"ts\": 3,", "json_not_object:[1]"});
+  REQUIRE(a.records.size() == 3);
+  REQUIRE(b.records.size() == 3);
+  for (size_t i = 0; i < 3; ++i) {
+    CHECK(a.records[i].ts_ms == b.records[i].ts_ms);
+    CHECK(a.records[i].values == b.records[i].values);
+  }
+}
+
+TEST_CASE("a JSON array with path fields goes through cast and clean, rejects with their text") {
+  auto parsed = ParseJobSpec(R"({
+    "job_id": "t", "version": 1, "target": {"agents": ["a"]}, "mode": "batch",
+    "input": {"type": "stdin", "format": "json"},
+    "schema": {"timestamp": {"field": "ts", "format": "epoch_ms", "path": "/meta/t"},
+               "fields": {"device": {"type": "string", "required": true, "path": "/meta/dev"},
+                          "temp": {"type": "float", "path": "/readings/0/v"}}},
+    "clean": [{"op": "drop_null", "fields": ["temp"]},
+              {"op": "range", "field": "temp", "max": 50}]})");
+  REQUIRE(parsed.ok());
+  JobSpec spec = parsed.value();
+  spec.batch_max_records = 1;
+  spec.batch_max_ms = 1'000'000;
+  const std::string text =
+      "[{\"meta\": {\"t\": 1, \"dev\": \"a\"}, \"readings\": [{\"v\": 20.5}]},\n"
+      " {\"meta\": {\"t\": 2, \"dev\": \"a\"}, \"readings\": []},\n"
+      " {\"meta\": {\"t\": 3}, \"readings\": [{\"v\": 1}]},\n"
+      " 17, {\"meta\" 1},\n"
+      " {\"meta\": {\"t\": 4, \"dev\": \"b\"}, \"readings\": [{\"v\": 99}]},\n"
+      " {\"meta\": {\"t\": 5, \"dev\": \"b\"}, \"readings\": [{\"v\": \"7\"}, 0]}]\n";
+  Collected out;
+  std::vector<int64_t> positions;
+  std::vector<std::string> rejects;
+  JobPipeline* self = nullptr;
+  JobPipeline p(spec, [&](std::vector<Record>&& rs) {
+    positions.push_back(self->position());
+    for (auto& r : rs) out.records.push_back(std::move(r));
+    return Status::Ok();
+  });
+  self = &p;
+  p.set_reject_observer([&](const std::string& reason, std::string_view raw) {
+    rejects.push_back(reason + ":" + std::string(raw));
+  });
+  std::istringstream in(text);
+  REQUIRE(p.Run(in, "stdin").ok());
+  REQUIRE(p.Flush().ok());
+  CHECK(
+      p.counters().ToJson().dump() ==
+      R"({"batches":2,"dropped":2,"kept":2,"read":7,"reasons":{"drop_null":1,"json_malformed":1,"json_not_object":1,"missing_required":1,"range":1},"rejected":3})");
+  REQUIRE(out.records.size() == 2);
+  CHECK(out.records[0].ts_ms == 1);
+  CHECK(out.records[0].values == std::vector<Value>{std::string("a"), 20.5});
+  CHECK(out.records[1].values == std::vector<Value>{std::string("b"), 7.0});
+  // Each sink call sees the position just after the element that completed the batch.
+  CHECK(positions == std::vector<int64_t>{static_cast<int64_t>(text.find("]},") + 2),
+                                          static_cast<int64_t>(text.rfind("]}") + 2)});
+  CHECK(rejects == std::vector<std::string>{
+                       "missing_required:{\"meta\": {\"t\": 3}, \"readings\": [{\"v\": 1}]}",
+                       "json_not_object:17", "json_malformed:{\"meta\" 1}"});
+}

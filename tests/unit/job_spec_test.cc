@@ -265,3 +265,42 @@ TEST_CASE("CSV option rules") {
   // Extra columns are fine, in any order.
   CHECK(ParseJobSpec(with_csv({{"columns", {"x", "temp", "ts", "device", "y"}}}).dump()).ok());
 }
+
+TEST_CASE("JSON pointer paths: JSON formats only, and valid RFC 6901 pointers") {
+  json j = BaseSpec();
+  j["input"]["format"] = "ndjson";
+  j["schema"]["timestamp"]["path"] = "/meta/time";
+  j["schema"]["fields"]["temp"]["path"] = "/sensor/temp~1F";
+  auto r = ParseJobSpec(j.dump());
+  REQUIRE(r.ok());
+  CHECK(r->ts_path == "/meta/time");
+  CHECK(r->field_paths == std::vector<std::string>{"", "/sensor/temp~1F"});
+
+  j["input"]["format"] = "csv";
+  CHECK(ErrorOf(j) ==
+        "job spec /schema/timestamp/path: only allowed with format \"ndjson\" or "
+        "\"json\" (CSV columns are named by the header)");
+  j["schema"]["timestamp"].erase("path");
+  CHECK(ErrorOf(j) ==
+        "job spec /schema/fields/temp/path: only allowed with format \"ndjson\" or "
+        "\"json\" (CSV columns are named by the header)");
+
+  j["input"]["format"] = "json";
+  for (const char* bad : {"temp", "", "/a~2", "/a~"}) {
+    j["schema"]["fields"]["temp"]["path"] = bad;
+    INFO(bad);
+    CHECK(ErrorOf(j) ==
+          "job spec /schema/fields/temp/path: must match pattern \"^/([^~]|~[01])*$\"");
+  }
+}
+
+TEST_CASE("format json is read once: a tail input is refused") {
+  json j = BaseSpec();
+  j["input"]["format"] = "json";
+  REQUIRE(ParseJobSpec(j.dump()).ok());
+  j["mode"] = "stream";
+  j["input"]["type"] = "tail";
+  CHECK(ErrorOf(j) ==
+        "job spec /input/format: format \"json\" (one JSON array) is read once; "
+        "input.type \"tail\" needs \"ndjson\" or \"csv\"");
+}

@@ -1,0 +1,300 @@
+#include "agent/json_fields.h"
+
+#include <cstring>
+
+namespace edgeline {
+
+static_assert(kJsonPadding >= simdjson::SIMDJSON_PADDING, "simdjson reads this far ahead");
+
+namespace {
+using simdjson::ondemand::json_type;
+
+// RFC 6901 array index: "0" or digits without a leading zero; -1 when the token is not
+// one (or too large to be a position in any array we could read).
+int64_t ArrayIndex(const std::string& token) {
+  if (token.empty() || token.size() > 18 || (token[0] == '0' && token.size() > 1)) return -1;
+  int64_t n = 0;
+  for (char c : token) {
+    if (c < '0' || c > '9') return -1;
+    n = n * 10 + (c - '0');
+  }
+  return n;
+}
+
+std::string EscapeToken(const std::string& name) {
+  std::string out;
+  for (char c : name) {
+    if (c == '~') {
+      out += "~0";
+    } else if (c == '/') {
+      out += "~1";
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+// A value as a cell. Objects and arrays are kOther (no type casts them), and so is a
+// value simdjson cannot read as its type.
+RawCell ToCell(simdjson::ondemand::value& v) {
+  RawCell cell;
+  json_type t;
+  if (v.type().get(t)) {
+    cell.kind = RawCell::kOther;
+    return cell;
+  }
+  switch (t) {
+    case json_type::null:
+      cell.kind = RawCell::kNull;
+      break;
+    case json_type::number: {
+      std::string_view raw = v.raw_json_token();
+      while (!raw.empty() && (raw.back() == ' ' || raw.back() == '\t' || raw.back() == '\r' ||
+                              raw.back() == '\n')) {
+        raw.remove_suffix(1);
+      }
+      cell.text = raw;  // the exact text: int casts must not go through a double
+      cell.kind = v.get_double().get(cell.number) ? RawCell::kOther : RawCell::kNumber;
+      break;
+    }
+    case json_type::string: {
+      std::string_view s;
+      if (v.get_string().get(s)) {
+        cell.kind = RawCell::kOther;
+      } else {
+        cell.kind = RawCell::kText;
+        cell.text = s;
+      }
+      break;
+    }
+    case json_type::boolean:
+      cell.kind = v.get_bool().get(cell.boolean) ? RawCell::kOther : RawCell::kBool;
+      break;
+    default:
+      cell.kind = RawCell::kOther;
+  }
+  return cell;
+}
+
+// True if the field's key, whose raw text starts at `raw`, is the node's key, when that
+// needs no escaping in JSON: then the raw bytes must be the key and the closing quote.
+// Keys of up to 7 bytes (most) are one masked 8-byte compare; the bytes read past the
+// record are within the buffer's padding.
+bool RawKeyIs(const char* raw, const char* end, const std::string& key, uint64_t word,
+              uint64_t mask) {
+  const size_t n = key.size();
+  if (static_cast<size_t>(end - raw) <= n) return false;
+  if (mask != 0) {
+    uint64_t w;
+    std::memcpy(&w, raw, sizeof w);
+    return (w & mask) == word;
+  }
+  if (raw[n] != '"') return false;
+  for (size_t i = 0; i < n; ++i) {
+    if (raw[i] != key[i]) return false;
+  }
+  return true;
+}
+
+// The unescaped key of a field; false when it is not a closed string before `end`.
+bool UnescapedKey(simdjson::ondemand::field& f, const char* end, std::string_view* key) {
+  const char* p = f.key().raw();
+  for (const char* q = p; q < end; ++q) {
+    if (*q == '"') {
+      *key = std::string_view(p, static_cast<size_t>(q - p));
+      return true;
+    }
+    if (*q == '\\') return !f.unescaped_key().get(*key);
+  }
+  return false;
+}
+
+bool NeedsEscape(const std::string& key) {
+  for (unsigned char c : key) {
+    if (c == '"' || c == '\\' || c < 0x20) return true;
+  }
+  return false;
+}
+}  // namespace
+
+bool ParseJsonPointer(std::string_view text, std::vector<std::string>* tokens) {
+  tokens->clear();
+  if (text.empty() || text[0] != '/') return false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (c == '/') {
+      tokens->emplace_back();
+    } else if (c == '~') {
+      if (i + 1 >= text.size() || (text[i + 1] != '0' && text[i + 1] != '1')) return false;
+      tokens->back() += text[++i] == '0' ? '~' : '/';
+    } else {
+      tokens->back() += c;
+    }
+  }
+  return true;
+}
+
+std::vector<std::string> JsonPointers(const JobSpec& spec) {
+  std::vector<std::string> out;
+  if (!spec.ts_field.empty()) {
+    out.push_back(spec.ts_path.empty() ? "/" + EscapeToken(spec.ts_field) : spec.ts_path);
+  }
+  for (size_t i = 0; i < spec.fields.size(); ++i) {
+    const bool has_path = i < spec.field_paths.size() && !spec.field_paths[i].empty();
+    out.push_back(has_path ? spec.field_paths[i] : "/" + EscapeToken(spec.fields[i].name));
+  }
+  return out;
+}
+
+JsonFieldPlan::JsonFieldPlan(const std::vector<std::string>& pointers)
+    : nodes_(1), num_cells_(pointers.size()) {
+  std::vector<std::string> tokens;
+  for (uint32_t cell = 0; cell < pointers.size(); ++cell) {
+    ParseJsonPointer(pointers[cell], &tokens);
+    uint32_t id = 0;
+    for (const std::string& token : tokens) {
+      uint32_t next = 0;
+      for (uint32_t child : nodes_[id].children) {
+        if (nodes_[child].key == token) next = child;
+      }
+      if (next == 0) {
+        next = static_cast<uint32_t>(nodes_.size());
+        Node node;
+        node.key = token;
+        node.index = ArrayIndex(token);
+        node.needs_escape = NeedsEscape(token);
+        if (token.size() < 8) {  // the key and its closing quote fit in one word
+          char word[8] = {}, mask[8] = {};
+          std::memcpy(word, token.data(), token.size());
+          word[token.size()] = '"';
+          std::memset(mask, 0xff, token.size() + 1);
+          std::memcpy(&node.word, word, 8);
+          std::memcpy(&node.mask, mask, 8);
+        }
+        nodes_.push_back(std::move(node));
+        nodes_[id].children.push_back(next);
+        if (nodes_[next].index >= 0) nodes_[id].has_index_child = true;
+      }
+      nodes_[id].below.push_back(cell);
+      id = next;
+    }
+    nodes_[id].cells.push_back(cell);
+    nodes_[id].below.push_back(cell);
+  }
+}
+
+const char* ParseJsonRecord(simdjson::ondemand::parser& parser, const JsonFieldPlan& plan,
+                            const char* data, size_t len, std::vector<RawCell>* cells) {
+  simdjson::ondemand::document doc;
+  if (parser.iterate(simdjson::padded_string_view(data, len, len + kJsonPadding)).get(doc)) {
+    return "json_malformed";
+  }
+  json_type t;
+  if (doc.type().get(t)) return "json_malformed";
+  if (t != json_type::object) return "json_not_object";
+  simdjson::ondemand::object object;
+  if (doc.get_object().get(object) || !plan.Extract(object, data + len, cells)) {
+    return "json_malformed";
+  }
+  // Content after the object (a second value, garbage) makes the record malformed.
+  if (doc.current_location().error() != simdjson::OUT_OF_BOUNDS) return "json_malformed";
+  return nullptr;
+}
+
+bool JsonFieldPlan::Extract(simdjson::ondemand::object& object, const char* end,
+                            std::vector<RawCell>* cells) const {
+  cells->resize(num_cells_);
+  for (RawCell& c : *cells) c.kind = RawCell::kMissing;  // the other members mean nothing then
+  return VisitObject(0, object, end, cells);
+}
+
+bool JsonFieldPlan::Visit(uint32_t id, simdjson::ondemand::value& value, const char* end,
+                          std::vector<RawCell>* cells) const {
+  const Node& node = nodes_[id];
+  // A key seen again replaces everything read below its first occurrence (a leaf's
+  // cells are all overwritten below anyway).
+  if (!node.children.empty()) {
+    for (uint32_t c : node.below) (*cells)[c].kind = RawCell::kMissing;
+  }
+  json_type t = json_type::null;
+  const bool typed = !value.type().get(t);
+  if (!node.cells.empty()) {
+    RawCell cell;
+    if (typed && (t == json_type::object || t == json_type::array)) {
+      cell.kind = RawCell::kOther;  // not consumed: the walk may go on into it
+    } else {
+      cell = ToCell(value);
+    }
+    for (uint32_t c : node.cells) (*cells)[c] = cell;
+  }
+  if (node.children.empty() || !typed) return true;
+  if (t == json_type::object) {
+    simdjson::ondemand::object object;
+    if (value.get_object().get(object)) return false;
+    return VisitObject(id, object, end, cells);
+  }
+  if (t == json_type::array && node.has_index_child) {
+    simdjson::ondemand::array array;
+    if (value.get_array().get(array)) return false;
+    return VisitArray(id, array, end, cells);
+  }
+  return true;  // a scalar has nothing below it: deeper pointers stay missing
+}
+
+bool JsonFieldPlan::VisitObject(uint32_t id, simdjson::ondemand::object& object, const char* end,
+                                std::vector<RawCell>* cells) const {
+  const Node& node = nodes_[id];
+  const size_t num = node.children.size();
+  size_t hint = 0;  // records tend to repeat one key order: try the child after the last hit
+  for (auto result : object) {
+    // By reference, not copied: copies of these small structs cost store-forwarding
+    // stalls that showed as the top line of the profile.
+    if (result.error()) return false;
+    simdjson::ondemand::field& field = result.value_unsafe();
+    const char* raw = field.key().raw();
+    size_t hit = num;
+    for (size_t n = 0, k = hint; n < num; ++n, ++k) {
+      if (k == num) k = 0;
+      const Node& child = nodes_[node.children[k]];
+      if (!child.needs_escape && RawKeyIs(raw, end, child.key, child.word, child.mask)) {
+        hit = k;
+        break;
+      }
+    }
+    if (hit == num) {
+      // Not one of the plain keys: compare unescaped (rare, and unwanted keys land here).
+      std::string_view key;
+      if (!UnescapedKey(field, end, &key)) return false;
+      for (size_t k = 0; k < num && hit == num; ++k) {
+        if (nodes_[node.children[k]].key == key) hit = k;
+      }
+    }
+    // Unwanted values are not read: On-Demand skips them when the loop advances, and a
+    // structural error inside one still surfaces there.
+    if (hit == num) continue;
+    if (!Visit(node.children[hit], field.value(), end, cells)) return false;
+    hint = hit + 1;
+  }
+  return true;
+}
+
+bool JsonFieldPlan::VisitArray(uint32_t id, simdjson::ondemand::array& array, const char* end,
+                               std::vector<RawCell>* cells) const {
+  const std::vector<uint32_t>& children = nodes_[id].children;
+  int64_t i = 0;
+  for (auto result : array) {
+    if (result.error()) return false;
+    simdjson::ondemand::value& element = result.value_unsafe();
+    for (uint32_t child : children) {
+      if (nodes_[child].index == i) {
+        if (!Visit(child, element, end, cells)) return false;
+        break;
+      }
+    }
+    ++i;
+  }
+  return true;
+}
+
+}  // namespace edgeline
