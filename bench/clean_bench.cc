@@ -11,12 +11,11 @@
 
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include "agent/job_pipeline.h"
+#include "bench/bench_data.h"
 
 #ifndef EDGELINE_BENCH_CSV
 #define EDGELINE_BENCH_CSV "sensor.csv"
@@ -26,23 +25,9 @@ namespace {
 
 constexpr size_t kWindow = size_t{1} << 20;
 
-std::string ReadAll(const char* env_name, const char* fallback) {
-  const char* env = std::getenv(env_name);
-  const std::string path = env != nullptr && *env != '\0' ? env : fallback;
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    std::fprintf(stderr, "cannot read %s (generate it with bench/gen_sensor_data.py)\n",
-                 path.c_str());
-    std::exit(1);
-  }
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 const std::string& Csv() {
   static const std::string* data =
-      new std::string(ReadAll("EDGELINE_BENCH_CSV", EDGELINE_BENCH_CSV));
+      new std::string(edgeline::bench::ReadBenchFile("EDGELINE_BENCH_CSV", EDGELINE_BENCH_CSV));
   return *data;
 }
 

@@ -21,6 +21,7 @@
 
 #include "agent/csv_reader.h"
 #include "agent/csv_scanner.h"
+#include "bench/bench_data.h"
 
 #ifndef EDGELINE_BENCH_CSV
 #define EDGELINE_BENCH_CSV "sensor.csv"
@@ -36,19 +37,8 @@ constexpr size_t kWindow = size_t{1} << 20;  // bytes per Scan call, as a stream
 constexpr size_t kMaxLine = size_t{1} << 20;
 
 const std::string& Data() {
-  static const std::string* data = [] {
-    const char* env = std::getenv("EDGELINE_BENCH_CSV");
-    const std::string path = env != nullptr && *env != '\0' ? env : EDGELINE_BENCH_CSV;
-    std::ifstream in(path, std::ios::binary);
-    if (!in) {
-      std::fprintf(stderr, "cannot read %s (generate it with bench/gen_sensor_data.py)\n",
-                   path.c_str());
-      std::exit(1);
-    }
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    return new std::string(ss.str());
-  }();
+  static const std::string* data =
+      new std::string(edgeline::bench::ReadBenchFile("EDGELINE_BENCH_CSV", EDGELINE_BENCH_CSV));
   return *data;
 }
 

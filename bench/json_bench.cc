@@ -25,6 +25,7 @@
 #include "agent/job_pipeline.h"
 #include "agent/json_array_reader.h"
 #include "agent/ndjson_reader.h"
+#include "bench/bench_data.h"
 
 #ifndef EDGELINE_BENCH_NDJSON
 #define EDGELINE_BENCH_NDJSON "sensor.ndjson"
@@ -43,19 +44,8 @@ std::string Pad(std::string s) {
 }
 
 const std::string& Data() {
-  static const std::string* data = [] {
-    const char* env = std::getenv("EDGELINE_BENCH_NDJSON");
-    const std::string path = env != nullptr && *env != '\0' ? env : EDGELINE_BENCH_NDJSON;
-    std::ifstream in(path, std::ios::binary);
-    if (!in) {
-      std::fprintf(stderr, "cannot read %s (generate it with bench/gen_sensor_data.py)\n",
-                   path.c_str());
-      std::exit(1);
-    }
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    return new std::string(Pad(ss.str()));
-  }();
+  static const std::string* data = new std::string(edgeline::bench::ReadBenchFile(
+      "EDGELINE_BENCH_NDJSON", EDGELINE_BENCH_NDJSON, edgeline::kJsonPadding));
   return *data;
 }
 
