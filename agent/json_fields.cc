@@ -2,6 +2,8 @@
 
 #include <cstring>
 
+#include "common/json_schema.h"
+
 namespace edgeline {
 
 static_assert(kJsonPadding >= simdjson::SIMDJSON_PADDING, "simdjson reads this far ahead");
@@ -19,20 +21,6 @@ int64_t ArrayIndex(const std::string& token) {
     n = n * 10 + (c - '0');
   }
   return n;
-}
-
-std::string EscapeToken(const std::string& name) {
-  std::string out;
-  for (char c : name) {
-    if (c == '~') {
-      out += "~0";
-    } else if (c == '/') {
-      out += "~1";
-    } else {
-      out += c;
-    }
-  }
-  return out;
 }
 
 // A value as a cell. Objects and arrays are kOther (no type casts them), and so is a
@@ -138,11 +126,13 @@ bool ParseJsonPointer(std::string_view text, std::vector<std::string>* tokens) {
 std::vector<std::string> JsonPointers(const JobSpec& spec) {
   std::vector<std::string> out;
   if (!spec.ts_field.empty()) {
-    out.push_back(spec.ts_path.empty() ? "/" + EscapeToken(spec.ts_field) : spec.ts_path);
+    out.push_back(spec.ts_path.empty() ? "/" + EscapeJsonPointerToken(spec.ts_field)
+                                       : spec.ts_path);
   }
   for (size_t i = 0; i < spec.fields.size(); ++i) {
     const bool has_path = i < spec.field_paths.size() && !spec.field_paths[i].empty();
-    out.push_back(has_path ? spec.field_paths[i] : "/" + EscapeToken(spec.fields[i].name));
+    out.push_back(has_path ? spec.field_paths[i]
+                           : "/" + EscapeJsonPointerToken(spec.fields[i].name));
   }
   return out;
 }

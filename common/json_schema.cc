@@ -27,21 +27,6 @@ constexpr size_t kBranchErrorLimit = 64;     // Errors collected per anyOf/oneOf
 constexpr size_t kMinCollected = 256;        // Errors collected before sorting and truncating.
 constexpr size_t kMaxListedValues = 16;      // Values listed in one "must be one of" message.
 
-// Escapes one JSON pointer reference token per RFC 6901.
-std::string EscapeToken(const std::string& token) {
-  std::string out;
-  for (char c : token) {
-    if (c == '~') {
-      out += "~0";
-    } else if (c == '/') {
-      out += "~1";
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
-
 size_t PathDepth(const std::string& path) {
   return static_cast<size_t>(std::count(path.begin(), path.end(), '/'));
 }
@@ -445,7 +430,7 @@ void Validator::Descend(const json& schema, const json& child, const std::string
     return;  // Accepts anything; no need to look (or to complain about depth).
   }
   size_t old_size = loc.path->size();
-  *loc.path += "/" + EscapeToken(token);
+  *loc.path += "/" + EscapeJsonPointerToken(token);
   if (loc.depth + 1 > kMaxInstanceDepth) {
     sink->Add(*loc.path, "nesting too deep");
   } else {
@@ -558,7 +543,7 @@ void Validator::CheckObject(const json& s, const json& v, Loc loc, Sink* sink) {
   if (it != end && it->is_array()) {
     for (const json& key : *it) {
       if (key.is_string() && !v.contains(key.get_ref<const std::string&>())) {
-        sink->Add(path + "/" + EscapeToken(key.get<std::string>()), "is required");
+        sink->Add(path + "/" + EscapeJsonPointerToken(key.get<std::string>()), "is required");
       }
     }
   }
@@ -568,7 +553,7 @@ void Validator::CheckObject(const json& s, const json& v, Loc loc, Sink* sink) {
       if (!v.contains(dep.key()) || !dep->is_array()) continue;
       for (const json& key : *dep) {
         if (key.is_string() && !v.contains(key.get_ref<const std::string&>())) {
-          sink->Add(path + "/" + EscapeToken(key.get<std::string>()),
+          sink->Add(path + "/" + EscapeJsonPointerToken(key.get<std::string>()),
                     "is required when \"" + dep.key() + "\" is present");
         }
       }
@@ -606,13 +591,13 @@ void Validator::CheckObject(const json& s, const json& v, Loc loc, Sink* sink) {
     }
     if (!known && additional != end) {
       if (additional->is_boolean() && !additional->get<bool>()) {
-        sink->Add(path + "/" + EscapeToken(key), "unknown field");
+        sink->Add(path + "/" + EscapeJsonPointerToken(key), "unknown field");
       } else {
         Descend(*additional, *field, key, loc, sink);
       }
     }
     if (names != end) {
-      std::string key_path = path + "/" + EscapeToken(key);
+      std::string key_path = path + "/" + EscapeJsonPointerToken(key);
       Sink probe(kBranchErrorLimit);
       Validate(*names, json(key), Loc{&key_path, loc.depth + 1, loc.eval + 1}, &probe);
       for (const SchemaError& e : probe.errors) sink->Add(e.path, "property name " + e.message);
@@ -740,7 +725,7 @@ void Validator::CheckAlternatives(const json& branches, bool one_of, const json&
   std::vector<size_t> candidates;
   if (name) {
     bool all = covered == branches.size();
-    std::string field_path = *loc.path + "/" + EscapeToken(*name);
+    std::string field_path = *loc.path + "/" + EscapeJsonPointerToken(*name);
     auto field = v.find(*name);
     if (field != v.end()) {
       for (size_t i = 0; i < branches.size(); ++i) {
@@ -804,6 +789,20 @@ void Validator::CheckAlternatives(const json& branches, bool one_of, const json&
 }  // namespace
 
 std::string SchemaError::ToString() const { return (path.empty() ? "/" : path) + ": " + message; }
+
+std::string EscapeJsonPointerToken(const std::string& token) {
+  std::string out;
+  for (char c : token) {
+    if (c == '~') {
+      out += "~0";
+    } else if (c == '/') {
+      out += "~1";
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
 
 std::vector<SchemaError> ValidateJson(const nlohmann::json& schema, const nlohmann::json& instance,
                                       size_t max_errors) {

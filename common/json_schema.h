@@ -46,6 +46,9 @@ struct SchemaError {
 // "nesting too deep" and not descended into, and patterns are matched in linear time. Throws
 // std::invalid_argument if the schema uses a $ref it cannot resolve (only local "#..." pointers
 // are supported) or a `pattern`/`patternProperties` regex std::regex (ECMAScript) rejects.
+// Escapes one JSON pointer reference token per RFC 6901 ("~" as "~0", "/" as "~1").
+std::string EscapeJsonPointerToken(const std::string& token);
+
 std::vector<SchemaError> ValidateJson(const nlohmann::json& schema, const nlohmann::json& instance,
                                       size_t max_errors = 8);
 
