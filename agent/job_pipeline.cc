@@ -9,7 +9,6 @@
 #include <iterator>
 
 #include "agent/cast.h"
-#include "agent/csv_reader.h"
 #include "agent/csv_scanner.h"
 #include "agent/file_source.h"
 #include "common/time_util.h"
@@ -189,21 +188,6 @@ Status JobPipeline::Seal() {
 }
 
 namespace {
-// Reads records until one parses (a malformed header line cannot be used); returns its
-// fields as the header, empty at end of input.
-std::vector<std::string> NextHeader(CsvReader& reader) {
-  std::vector<CsvField> fields;
-  std::string reason;
-  CsvReader::Outcome o;
-  do {
-    o = reader.Next(&fields, &reason);
-  } while (o == CsvReader::Outcome::kError);
-  std::vector<std::string> header;
-  if (o == CsvReader::Outcome::kRow) {
-    for (auto& f : fields) header.push_back(std::move(f.text));
-  }
-  return header;
-}
 
 // Fills the cells of one CSV row: wanted column w comes from row field col[w] through
 // set(field, cell); a column the header lacks is a missing cell.
@@ -218,14 +202,6 @@ void FillCells(const std::vector<int>& col, std::vector<RawCell>* cells, SetCell
   }
 }
 
-// Whether the fields' texts are valid UTF-8: exactly when the record's raw bytes are, as
-// the quotes, delimiters and line ends between and around them are ASCII.
-bool FieldsAreUtf8(const std::vector<CsvField>& fields) {
-  for (const CsvField& f : fields) {
-    if (!simdjson::validate_utf8(f.text)) return false;
-  }
-  return true;
-}
 }  // namespace
 
 Status JobPipeline::MapCsvColumns(const std::vector<std::string>& header, const std::string& name,
@@ -255,48 +231,36 @@ Status JobPipeline::MapCsvColumns(const std::vector<std::string>& header, const 
 
 Status JobPipeline::RunCsv(std::istream& in, const std::string& name,
                            const std::vector<std::string>* csv_header) {
-  CsvReader reader(in, spec_.csv_delimiter, spec_.max_line_bytes, spec_.csv_comment);
-  std::vector<CsvField> fields;
-  std::string reason;
-  const int64_t base = position_;
-  std::vector<std::string> header;
-  if (csv_header != nullptr) {
-    header = *csv_header;
-  } else if (spec_.csv_header) {
-    header = NextHeader(reader);
-  }
-  position_ = base + static_cast<int64_t>(reader.position());
-  if (spec_.csv_header && header.empty()) return Status::Ok();  // empty file
-  std::vector<int> col;
-  size_t num_fields = 0;
-  Status m = MapCsvColumns(header, name, &col, &num_fields);
-  if (!m.ok()) return m;
-  std::vector<RawCell> cells(col.size());
+  // As FileSource does for files: chunks through the SIMD scanner, which leaves a record
+  // still open at a chunk's end for the next one, so memory stays bounded on any input.
+  const size_t chunk = std::max<size_t>(1 << 20, spec_.max_line_bytes + 1);
+  if (stream_buf_.size() < chunk) stream_buf_.assign(chunk, ' ');
+  char* const buf = &stream_buf_[0];
+  std::vector<std::string> header =
+      csv_header != nullptr ? *csv_header : std::vector<std::string>();
+  size_t have = 0;             // bytes in buf
+  int64_t offset = position_;  // of buf[0] in the input
+  bool skipping = false;       // inside a line being dropped
   while (true) {
-    if (cancel_ && cancel_->load()) return Status::Error("cancelled");
-    CsvReader::Outcome o = reader.Next(&fields, &reason);
-    position_ = base + static_cast<int64_t>(reader.position());
-    if (o == CsvReader::Outcome::kEnd) break;
-    if (o == CsvReader::Outcome::kError) {
-      Reject(reason, {});
-      continue;
-    }
-    if (!FieldsAreUtf8(fields)) {
-      Reject("invalid_utf8", {});
-      continue;
-    }
-    if (fields.size() != num_fields) {
-      Reject("csv_field_count", {});
-      continue;
-    }
-    FillCells(col, &cells, [&](size_t c, RawCell* cell) {
-      CsvField& f = fields[c];
-      cell->kind = (f.text.empty() && !f.quoted) ? RawCell::kNull : RawCell::kText;
-      cell->text = f.text;
-    });
-    Status s = Process(cells, {});
+    in.read(buf + have, static_cast<std::streamsize>(chunk - have));
+    have += static_cast<size_t>(in.gcount());
+    const bool eof = !in;
+    size_t used = 0;
+    Status s = RunCsvChunk(buf, have, eof, name, offset, &header, &skipping, &used);
     if (!s.ok()) return s;
+    if (used == 0 && have >= chunk) {
+      // A record longer than a whole chunk (within max_line_bytes, but with enough ""
+      // pairs, which count once, to be longer in bytes): as FileSource rejects it.
+      CountReject("line_too_long");
+      used = have;
+      skipping = true;
+    }
+    std::memmove(buf, buf + used, have - used);
+    have -= used;
+    offset += static_cast<int64_t>(used);
+    if (eof) break;
   }
+  position_ = offset;
   return Status::Ok();
 }
 

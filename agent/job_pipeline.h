@@ -176,7 +176,7 @@ class JobPipeline {
   int64_t position_ = 0;
   std::unique_ptr<NdjsonReader> ndjson_;         // created at the first NDJSON chunk
   std::unique_ptr<JsonArrayReader> json_array_;  // created at the first JSON array chunk
-  std::string stream_buf_;  // RunJsonStream's chunk, allocated at its first call
+  std::string stream_buf_;  // RunCsv's and RunJsonStream's chunk, allocated at first use
   mutable std::mutex snapshot_mu_;
   JobCounters snapshot_;
 };

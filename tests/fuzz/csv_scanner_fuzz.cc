@@ -2,9 +2,9 @@
 // picks the delimiter, the line limit, the comment prefix (none half of the time), whether
 // the pipeline reads the header row itself, and a split point; the rest is CSV. CsvReader, the
 // scalar scanner and the SIMD scanner (fed in two pieces, as FileSource feeds it) must
-// find the same records, fields and errors; the pipeline's two CSV paths (Run with the
-// reader, RunCsvChunk with the scanner, fed in two chunks as FileSource feeds it) must give
-// the same counters and positions.
+// find the same records, fields and errors; the pipeline's two CSV entry points (Run over
+// a stream, RunCsvChunk fed in two chunks as FileSource feeds it) must give the same
+// counters and positions.
 #include <cstdint>
 #include <sstream>
 #include <string>

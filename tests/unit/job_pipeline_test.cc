@@ -301,7 +301,7 @@ Outcome Finish(JobPipeline& p, const Collected& out) {
   return o;
 }
 
-// The reader path (stdin).
+// The stream path (stdin): Run() reads the stream in its own chunks.
 Outcome ByReader(const JobSpec& spec, const std::string& text) {
   Collected out;
   JobPipeline p(spec, out.Sink());
