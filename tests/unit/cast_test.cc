@@ -9,8 +9,9 @@
 using namespace edgeline;
 
 namespace {
-RawCell Text(const std::string& t) { return RawCell{RawCell::kText, t, 0, false}; }
-RawCell Num(double d, const std::string& t) { return RawCell{RawCell::kNumber, t, d, false}; }
+// Cells view their text: the helpers take string literals (static storage), never temporaries.
+RawCell Text(std::string_view t) { return RawCell{RawCell::kText, t, 0, false}; }
+RawCell Num(double d, std::string_view t) { return RawCell{RawCell::kNumber, t, d, false}; }
 }  // namespace
 
 TEST_CASE("strict decimal parsing") {
