@@ -369,6 +369,8 @@ def check_dockerfile():
         path = os.path.join(BIN_DIR, os.path.relpath(s, "/src/build"))
         ldd = subprocess.run(["ldd", path], capture_output=True, text=True, check=True).stdout
         for lib in re.findall(r"=> (/\S+)", ldd):
+            if re.search(r"/lib(asan|ubsan|tsan)\.so", lib):
+                continue  # a sanitizer build's runtime (make test-asan/-tsan), never shipped
             owner = None
             for candidate in (lib, os.path.realpath(lib),
                               "/usr" + lib if not lib.startswith("/usr") else lib[4:]):
