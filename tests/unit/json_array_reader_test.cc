@@ -4,25 +4,11 @@
 #include <string>
 #include <vector>
 
+#include "tests/unit/raw_cell_text.h"
+
 using namespace edgeline;
 
 namespace {
-std::string Show(const RawCell& c) {
-  switch (c.kind) {
-    case RawCell::kMissing:
-      return "-";
-    case RawCell::kNull:
-      return "null";
-    case RawCell::kText:
-      return "\"" + std::string(c.text) + "\"";
-    case RawCell::kNumber:
-      return "#" + std::string(c.text);
-    case RawCell::kBool:
-      return c.boolean ? "true" : "false";
-    default:
-      return "?";
-  }
-}
 
 // Reads `text` as FileSource does: chunks of `chunk` bytes from the offset the reader
 // consumed up to, the cursor kept between them. Each outcome is "row:<cells>" or the

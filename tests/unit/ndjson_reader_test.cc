@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "agent/json_fields.h"
+#include "tests/unit/raw_cell_text.h"
 
 using namespace edgeline;
 
@@ -13,24 +14,6 @@ namespace {
 std::string Padded(std::string text) {
   text.reserve(text.size() + kJsonPadding);
   return text;
-}
-
-// A cell as text: - missing, null, "text", #number-text, true/false, ? other.
-std::string Show(const RawCell& c) {
-  switch (c.kind) {
-    case RawCell::kMissing:
-      return "-";
-    case RawCell::kNull:
-      return "null";
-    case RawCell::kText:
-      return "\"" + std::string(c.text) + "\"";
-    case RawCell::kNumber:
-      return "#" + std::string(c.text);
-    case RawCell::kBool:
-      return c.boolean ? "true" : "false";
-    default:
-      return "?";
-  }
 }
 
 // Every outcome of reading `text`: "row:<cells>" or the reason, then "@<position>".
