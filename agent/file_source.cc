@@ -32,7 +32,7 @@ FileSource::FileSource(const JobSpec& spec, std::string pattern, bool follow)
     : spec_(spec),
       pattern_(std::move(pattern)),
       follow_(follow),
-      chunk_bytes_(std::max<size_t>(1 << 20, spec.max_line_bytes + 1)) {
+      chunk_bytes_(InputChunkBytes(spec)) {
   buf_.reserve(chunk_bytes_ + kJsonPadding);  // the JSON readers read past a chunk's end
 }
 

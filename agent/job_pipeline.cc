@@ -229,39 +229,53 @@ Status JobPipeline::MapCsvColumns(const std::vector<std::string>& header, const 
   return Status::Ok();
 }
 
-Status JobPipeline::RunCsv(std::istream& in, const std::string& name,
-                           const std::vector<std::string>* csv_header) {
-  // As FileSource does for files: chunks through the SIMD scanner, which leaves a record
-  // still open at a chunk's end for the next one, so memory stays bounded on any input.
-  const size_t chunk = std::max<size_t>(1 << 20, spec_.max_line_bytes + 1);
-  if (stream_buf_.size() < chunk) stream_buf_.assign(chunk, ' ');
+size_t InputChunkBytes(const JobSpec& spec) {
+  return std::max<size_t>(1 << 20, spec.max_line_bytes + 1);
+}
+
+Status JobPipeline::StreamChunks(std::istream& in, size_t padding, const ConsumeChunk& consume) {
+  // As FileSource does for files, so memory stays bounded on any input. The buffer is
+  // kept between calls: a stream may be one short message per call.
+  const size_t chunk = InputChunkBytes(spec_);
+  if (stream_buf_.size() < chunk + padding) stream_buf_.assign(chunk + padding, ' ');
   char* const buf = &stream_buf_[0];
-  std::vector<std::string> header =
-      csv_header != nullptr ? *csv_header : std::vector<std::string>();
   size_t have = 0;             // bytes in buf
   int64_t offset = position_;  // of buf[0] in the input
-  bool skipping = false;       // inside a line being dropped
   while (true) {
     in.read(buf + have, static_cast<std::streamsize>(chunk - have));
     have += static_cast<size_t>(in.gcount());
     const bool eof = !in;
     size_t used = 0;
-    Status s = RunCsvChunk(buf, have, eof, name, offset, &header, &skipping, &used);
+    Status s = consume(buf, have, offset, eof, &used);
     if (!s.ok()) return s;
-    if (used == 0 && have >= chunk) {
-      // A record longer than a whole chunk (within max_line_bytes, but with enough ""
-      // pairs, which count once, to be longer in bytes): as FileSource rejects it.
-      CountReject("line_too_long");
-      used = have;
-      skipping = true;
-    }
     std::memmove(buf, buf + used, have - used);
     have -= used;
     offset += static_cast<int64_t>(used);
-    if (eof) break;
+    position_ = offset;
+    if (eof) return Status::Ok();
   }
-  position_ = offset;
-  return Status::Ok();
+}
+
+Status JobPipeline::RunCsv(std::istream& in, const std::string& name,
+                           const std::vector<std::string>* csv_header) {
+  // Chunks through the SIMD scanner, which leaves a record still open at a chunk's end
+  // for the next one.
+  std::vector<std::string> header =
+      csv_header != nullptr ? *csv_header : std::vector<std::string>();
+  bool skipping = false;  // inside a line being dropped
+  const size_t chunk = InputChunkBytes(spec_);
+  return StreamChunks(
+      in, 0, [&](const char* buf, size_t have, int64_t offset, bool eof, size_t* used) {
+        Status s = RunCsvChunk(buf, have, eof, name, offset, &header, &skipping, used);
+        if (s.ok() && *used == 0 && have >= chunk) {
+          // A record longer than a whole chunk (within max_line_bytes, but with enough ""
+          // pairs, which count once, to be longer in bytes): as FileSource rejects it.
+          CountReject("line_too_long");
+          *used = have;
+          skipping = true;
+        }
+        return s;
+      });
 }
 
 Status JobPipeline::RunCsvChunk(const char* data, size_t len, bool final, const std::string& name,

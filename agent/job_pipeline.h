@@ -141,6 +141,12 @@ class JobPipeline {
                        std::vector<int>* col, size_t* num_fields) const;
   // Run() for the JSON formats: reads `in` in chunks into the chunk functions.
   Status RunJsonStream(std::istream& in);
+  // Run()'s reading of a stream: fills stream_buf_ (InputChunkBytes, then `padding` more
+  // readable bytes) from `in`, calls consume(data, len, offset of data in the input, eof,
+  // &used) and keeps data[used, len) for the next call, until the end of `in`.
+  using ConsumeChunk =
+      std::function<Status(const char* data, size_t len, int64_t offset, bool eof, size_t* used)>;
+  Status StreamChunks(std::istream& in, size_t padding, const ConsumeChunk& consume);
   // Casts, cleans and batches what a JSON reader (NdjsonReader, JsonArrayReader) yields,
   // to its end; rejects its errors.
   template <typename Reader>
@@ -176,10 +182,14 @@ class JobPipeline {
   int64_t position_ = 0;
   std::unique_ptr<NdjsonReader> ndjson_;         // created at the first NDJSON chunk
   std::unique_ptr<JsonArrayReader> json_array_;  // created at the first JSON array chunk
-  std::string stream_buf_;  // RunCsv's and RunJsonStream's chunk, allocated at first use
+  std::string stream_buf_;  // StreamChunks' buffer, allocated at first use
   mutable std::mutex snapshot_mu_;
   JobCounters snapshot_;
 };
+
+// The bytes an input is read in: 1 MiB, or max_line_bytes + 1 when that is more, so a
+// chunk holds any record the job accepts.
+size_t InputChunkBytes(const JobSpec& spec);
 
 // Runs the pipeline once over the job's input files (a FileSource reading once), or
 // stdin for input.type "stdin", then flushes. `override_input` ("" = none, "-" = stdin,

@@ -51,58 +51,42 @@ Status JobPipeline::RunJsonArrayChunk(const char* data, size_t len, int64_t base
 }
 
 Status JobPipeline::RunJsonStream(std::istream& in) {
-  // As FileSource does for files: chunks of whole lines (NDJSON) or of the array's bytes,
-  // with the padding simdjson reads ahead, so memory stays bounded on any input size.
-  // The buffer is kept between calls: a stream may be one short message per call.
-  const bool array = spec_.format == "json";
-  const size_t chunk = std::max<size_t>(1 << 20, spec_.max_line_bytes + 1);
-  if (stream_buf_.size() < chunk + kJsonPadding) stream_buf_.assign(chunk + kJsonPadding, ' ');
-  char* const buf = &stream_buf_[0];
-  size_t have = 0;             // bytes in buf
-  int64_t offset = position_;  // of buf[0] in the input
-  JsonArrayCursor cursor = offset > 0 ? JsonArrayCursor::Resumed() : JsonArrayCursor();
-  bool skipping = false;  // NDJSON: inside a line longer than the buffer
-  auto drop = [&](size_t n) {
-    std::memmove(buf, buf + n, have - n);
-    have -= n;
-    offset += static_cast<int64_t>(n);
-  };
-  while (true) {
-    in.read(buf + have, static_cast<std::streamsize>(chunk - have));
-    have += static_cast<size_t>(in.gcount());
-    const bool eof = !in;
-    if (array) {
-      size_t used = 0;
-      Status s = RunJsonArrayChunk(buf, have, offset, eof, &cursor, &used);
-      if (!s.ok()) return s;
-      drop(used);
-      position_ = offset;
-      if (eof) break;
-      continue;
-    }
-    if (skipping) {
-      const char* nl = static_cast<const char*>(std::memchr(buf, '\n', have));
-      drop(nl == nullptr ? have : static_cast<size_t>(nl - buf) + 1);
-      skipping = nl == nullptr;
-    }
-    const char* last_nl = static_cast<const char*>(memrchr(buf, '\n', have));
-    const size_t cut = eof ? have : last_nl == nullptr ? 0 : static_cast<size_t>(last_nl - buf) + 1;
-    if (cut == 0) {
-      if (eof) break;
-      if (have >= chunk) {  // no line end in a full buffer
-        CountReject("line_too_long");
-        drop(have);
-        skipping = true;
-      }
-      continue;
-    }
-    Status s = RunNdjsonChunk(buf, cut, offset);
-    if (!s.ok()) return s;
-    drop(cut);
-    if (eof) break;
+  // Chunks of whole lines (NDJSON) or of the array's bytes, with the padding simdjson
+  // reads ahead.
+  if (spec_.format == "json") {
+    JsonArrayCursor cursor = position_ > 0 ? JsonArrayCursor::Resumed() : JsonArrayCursor();
+    return StreamChunks(in, kJsonPadding,
+                        [&](const char* buf, size_t have, int64_t offset, bool eof, size_t* used) {
+                          return RunJsonArrayChunk(buf, have, offset, eof, &cursor, used);
+                        });
   }
-  position_ = offset;
-  return Status::Ok();
+  const size_t chunk = InputChunkBytes(spec_);
+  bool skipping = false;  // inside a line longer than the buffer
+  return StreamChunks(
+      in, kJsonPadding, [&](const char* buf, size_t have, int64_t offset, bool eof, size_t* used) {
+        size_t skip = 0;  // the rest of a line being dropped
+        if (skipping) {
+          const char* nl = static_cast<const char*>(std::memchr(buf, '\n', have));
+          skipping = nl == nullptr;
+          skip = skipping ? have : static_cast<size_t>(nl - buf) + 1;
+        }
+        const char* rest = buf + skip;
+        const size_t n = have - skip;
+        const char* last_nl = static_cast<const char*>(memrchr(rest, '\n', n));
+        const size_t cut = eof                  ? n
+                           : last_nl == nullptr ? 0
+                                                : static_cast<size_t>(last_nl - rest) + 1;
+        *used = skip + cut;
+        if (cut == 0) {
+          if (!eof && n >= chunk) {  // no line end in a full buffer
+            CountReject("line_too_long");
+            *used = have;
+            skipping = true;
+          }
+          return Status::Ok();
+        }
+        return RunNdjsonChunk(rest, cut, offset + static_cast<int64_t>(skip));
+      });
 }
 
 }  // namespace edgeline
