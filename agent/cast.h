@@ -30,6 +30,17 @@ TimestampResult CastTimestamp(const RawCell& cell, TimestampParser* parser);
 const char* CastRecord(const JobSpec& spec, const std::vector<RawCell>& cells, TimestampParser* ts,
                        Record* out);
 
+// CastRecord column by column, for many rows at once (a loop over one field's cells runs
+// one cast, which the CPU overlaps from row to row). Row k's cell of the column is
+// cells[k] and its record records[k] (whose values must already have one slot per schema
+// field); reasons[k] (nullptr: none yet) is set to the column's reject reason unless it
+// holds one already, so casting the timestamp column and then each field in schema order
+// leaves CastRecord's reason for each row. A rejected row's record holds partial values.
+void CastTimestampColumn(const RawCell* cells, size_t n, TimestampParser* ts, Record* records,
+                         const char** reasons);
+void CastFieldColumn(const JobSpec& spec, size_t field, const RawCell* cells, size_t n,
+                     Record* records, const char** reasons);
+
 // The `cast` clean op: converts an already typed value to `to`. Returns false when it
 // can't (the op's on_error decides: reject or null). Null stays null; so does "" cast
 // to float, int or bool. docs/job-spec.md#cast has the table:

@@ -186,6 +186,19 @@ size_t Cleaner::held() const {
 const char* Cleaner::Apply(Record* r, ReasonCounts* repairs) {
   CleanTally t{nullptr, repairs};
   for (size_t i = 0; i < spec_.clean.size(); ++i) {
+    // The commonest outcomes of the commonest ops without a call: a drop_null that
+    // keeps the record, a range that finds the value within its bounds (or null).
+    const CleanOp& op = spec_.clean[i];
+    if (op.kind == CleanOp::kDropNull) {
+      bool any_null = false;
+      for (int idx : op.fields) any_null |= IsNull(r->values[idx]);
+      if (!any_null) continue;
+    } else if (op.kind == CleanOp::kRange) {
+      const Value& v = r->values[op.field];
+      if (IsNull(v)) continue;
+      const double d = AsDouble(v);
+      if (!(op.min && d < *op.min) && !(op.max && d > *op.max)) continue;
+    }
     if (const char* reason = ApplyOp(i, r, &t)) return reason;
   }
   return nullptr;

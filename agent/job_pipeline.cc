@@ -85,21 +85,23 @@ Status JobPipeline::Process(const std::vector<RawCell>& cells, std::string_view 
     pending_.push_back(std::move(spare_.back()));
     spare_.pop_back();
   }
-  Record& r = pending_.back();
-  auto take_back = [this] {
+  if (const char* reason = CastRecord(spec_, cells, &ts_parser_, &pending_.back())) {
     spare_.push_back(std::move(pending_.back()));
     pending_.pop_back();
-  };
-  if (const char* reason = CastRecord(spec_, cells, &ts_parser_, &r)) {
-    take_back();
     Reject(reason, raw);
     return Status::Ok();
   }
+  return CleanLast();
+}
+
+Status JobPipeline::CleanLast() {
+  Record& r = pending_.back();
   ++counters_.read;
   if (!cleaner_holds_records_) {
     // Every op decides on this record alone: apply them in place.
     if (const char* reason = cleaner_.Apply(&r, &counters_.repaired)) {
-      take_back();
+      spare_.push_back(std::move(r));
+      pending_.pop_back();
       ++counters_.dropped;
       ++counters_.reasons[reason];
       return Status::Ok();
@@ -174,58 +176,13 @@ Status JobPipeline::Seal() {
     // Records the sink left in the batch are reused for the next ones: allocating and
     // freeing a batch of records costs more than casting them. Either vector keeps its
     // capacity.
-    if (spare_.empty()) {
-      spare_.swap(batch);
-    } else {
-      std::move(batch.begin(), batch.end(), std::back_inserter(spare_));
-    }
+    if (spare_.size() < batch.size()) spare_.swap(batch);  // then move the fewer
+    std::move(batch.begin(), batch.end(), std::back_inserter(spare_));
     batch.clear();
     pending_.swap(batch);
     pending_.reserve(std::min<size_t>(spec_.batch_max_records, 8192));
   }
   Publish();
-  return Status::Ok();
-}
-
-namespace {
-
-// Fills the cells of one CSV row: wanted column w comes from row field col[w] through
-// set(field, cell); a column the header lacks is a missing cell.
-template <typename SetCell>
-void FillCells(const std::vector<int>& col, std::vector<RawCell>* cells, SetCell set) {
-  for (size_t w = 0; w < col.size(); ++w) {
-    if (col[w] < 0) {
-      (*cells)[w].kind = RawCell::kMissing;
-    } else {
-      set(static_cast<size_t>(col[w]), &(*cells)[w]);
-    }
-  }
-}
-
-}  // namespace
-
-Status JobPipeline::MapCsvColumns(const std::vector<std::string>& header, const std::string& name,
-                                  std::vector<int>* col, size_t* num_fields) const {
-  const std::vector<std::string>& names = spec_.csv_columns.empty() ? header : spec_.csv_columns;
-  if (spec_.csv_header && names.size() != header.size()) {
-    return Status::Error(name + ": the CSV header has " + std::to_string(header.size()) +
-                         " columns, input.csv.columns names " + std::to_string(names.size()));
-  }
-  // Each wanted column (timestamp first, then schema fields) to its index in names.
-  std::vector<std::string> wanted;
-  if (!spec_.ts_field.empty()) wanted.push_back(spec_.ts_field);
-  for (const auto& f : spec_.fields) wanted.push_back(f.name);
-  col->assign(wanted.size(), -1);
-  for (size_t w = 0; w < wanted.size(); ++w) {
-    for (size_t c = 0; c < names.size(); ++c) {
-      if (names[c] == wanted[w]) (*col)[w] = static_cast<int>(c);
-    }
-  }
-  if (!spec_.ts_field.empty() && (*col)[0] < 0) {
-    return Status::Error(name + ": the CSV header has no column \"" + spec_.ts_field +
-                         "\" (the timestamp field)");
-  }
-  *num_fields = names.size();
   return Status::Ok();
 }
 
@@ -254,110 +211,6 @@ Status JobPipeline::StreamChunks(std::istream& in, size_t padding, const Consume
     position_ = offset;
     if (eof) return Status::Ok();
   }
-}
-
-Status JobPipeline::RunCsv(std::istream& in, const std::string& name,
-                           const std::vector<std::string>* csv_header) {
-  // Chunks through the SIMD scanner, which leaves a record still open at a chunk's end
-  // for the next one.
-  std::vector<std::string> header =
-      csv_header != nullptr ? *csv_header : std::vector<std::string>();
-  bool skipping = false;  // inside a line being dropped
-  const size_t chunk = InputChunkBytes(spec_);
-  return StreamChunks(
-      in, 0, [&](const char* buf, size_t have, int64_t offset, bool eof, size_t* used) {
-        Status s = RunCsvChunk(buf, have, eof, name, offset, &header, &skipping, used);
-        if (s.ok() && *used == 0 && have >= chunk) {
-          // A record longer than a whole chunk (within max_line_bytes, but with enough ""
-          // pairs, which count once, to be longer in bytes): as FileSource rejects it.
-          CountReject("line_too_long");
-          *used = have;
-          skipping = true;
-        }
-        return s;
-      });
-}
-
-Status JobPipeline::RunCsvChunk(const char* data, size_t len, bool final, const std::string& name,
-                                int64_t base_offset, std::vector<std::string>* header,
-                                bool* skipping, size_t* consumed) {
-  if (!setup_.ok()) return setup_;
-  position_ = base_offset;
-  *consumed = 0;
-  CsvScanOptions opts;
-  opts.delimiter = spec_.csv_delimiter;
-  opts.max_line_bytes = spec_.max_line_bytes;
-  opts.comment = spec_.csv_comment;
-  CsvScanner scanner(opts);
-  // The scanner of the previous chunk is gone: this one goes on where it stopped.
-  if (base_offset > 0 || *skipping) scanner.Resume(*skipping);
-  CsvRecords& recs = scan_records_;
-  std::vector<int> col;
-  size_t num_fields = 0;
-  std::vector<RawCell> cells;
-  std::vector<std::string> scratch;  // unescaped texts, one per cell
-  auto map_columns = [&] {
-    Status m = MapCsvColumns(*header, name, &col, &num_fields);
-    cells.resize(col.size());
-    scratch.resize(col.size());
-    return m;
-  };
-  bool need_header = spec_.csv_header && header->empty();
-  if (!need_header) {
-    Status m = map_columns();
-    if (!m.ok()) return m;
-  }
-  size_t done = 0;
-  while (true) {
-    const char* buf = data + done;
-    // Without `final` one call consumes all that can be (chunks are far below the 4 GiB a
-    // call looks at); the rest waits for the caller's next chunk.
-    const size_t used = scanner.Scan(buf, len - done, final, &recs);
-    // One UTF-8 check for everything consumed; record by record only if it fails.
-    const bool all_utf8 = simdjson::validate_utf8(buf, used);
-    for (size_t r = 0; r < recs.size(); ++r) {
-      if (cancel_ && cancel_->load()) return Status::Error("cancelled");
-      const CsvRecordSpan& rec = recs.record(r);
-      position_ = base_offset + static_cast<int64_t>(done + rec.offset + rec.length);
-      const std::string_view raw(buf + rec.offset, rec.length);
-      if (need_header) {
-        if (rec.error != CsvError::kNone) continue;  // a malformed header line is skipped
-        std::string unescaped;
-        for (size_t k = 0; k < rec.num_fields; ++k) {
-          header->emplace_back(CsvFieldText(buf, recs.field(r, k), &unescaped));
-        }
-        need_header = false;
-        Status m = map_columns();
-        if (!m.ok()) return m;
-        continue;
-      }
-      if (rec.error != CsvError::kNone) {
-        Reject(CsvErrorReason(rec.error), raw);
-        continue;
-      }
-      if (!all_utf8 && !simdjson::validate_utf8(raw)) {
-        Reject("invalid_utf8", raw);
-        continue;
-      }
-      if (rec.num_fields != num_fields) {
-        Reject("csv_field_count", raw);
-        continue;
-      }
-      FillCells(col, &cells, [&](size_t c, RawCell* cell) {
-        const CsvFieldSpan& f = recs.field(r, c);
-        cell->text = CsvFieldText(buf, f, &scratch[cell - cells.data()]);
-        cell->kind = (cell->text.empty() && !f.quoted) ? RawCell::kNull : RawCell::kText;
-      });
-      Status s = Process(cells, raw);
-      if (!s.ok()) return s;
-    }
-    done += used;
-    if (!final || used == 0 || done >= len) break;
-  }
-  *skipping = scanner.skipping();
-  *consumed = done;
-  position_ = base_offset + static_cast<int64_t>(done);
-  return Status::Ok();
 }
 
 Status JobPipeline::Run(std::istream& in, const std::string& name,

@@ -153,6 +153,20 @@ class JobPipeline {
   Status ProcessJson(Reader* reader, int64_t base_offset);
   // Casts, cleans and batches one parsed row; `raw` is its text, for a reject.
   Status Process(const std::vector<RawCell>& cells, std::string_view raw);
+  // What RunCsvChunk knows of the scanned part of its chunk.
+  struct CsvBlock {
+    const char* buf = nullptr;  // where the scanned records' offsets start
+    int64_t buf_offset = 0;     // of buf in the file
+    bool all_utf8 = false;      // the whole scanned part is valid UTF-8
+    std::vector<int> col;       // see MapCsvColumns
+    size_t num_fields = 0;
+  };
+  // Process() for the scanned CSV records [begin, end) (at most a block of them): cast
+  // column by column, then cleaned and batched row by row.
+  Status ProcessCsvRows(const CsvBlock& blk, const CsvRecords& recs, size_t begin, size_t end);
+  // Cleans the record just cast at the end of pending_ and counts it read; batches it or
+  // what the cleaner releases.
+  Status CleanLast();
   // Counts the record just appended to pending_ as kept; seals the batch when full or due.
   Status KeepLast();
   // Batches the records in cleaned_ (what the cleaner let through).
@@ -179,10 +193,19 @@ class JobPipeline {
   int64_t pending_since_ms_ = 0;
   JobCounters counters_;
   CsvRecords scan_records_;  // reused by RunCsvChunk: steady-state scanning allocates nothing
+  // ProcessCsvRows' storage, reused: a block's cells (column by column), their unescaped
+  // texts, each row's reject reason before casting, the records cast and their reasons.
+  struct CsvRows {
+    std::vector<RawCell> cells;
+    std::vector<std::string> unescaped;
+    std::vector<const char*> early;
+    std::vector<Record> records;
+    std::vector<const char*> reasons;
+  } csv_rows_;
   int64_t position_ = 0;
   std::unique_ptr<NdjsonReader> ndjson_;         // created at the first NDJSON chunk
   std::unique_ptr<JsonArrayReader> json_array_;  // created at the first JSON array chunk
-  std::string stream_buf_;  // StreamChunks' buffer, allocated at first use
+  std::string stream_buf_;                       // StreamChunks' buffer, allocated at first use
   mutable std::mutex snapshot_mu_;
   JobCounters snapshot_;
 };

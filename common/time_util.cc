@@ -80,28 +80,29 @@ int DaysInMonth(int64_t year, int month) {
 }
 
 bool ParseIso8601Local(std::string_view s, LocalTime* out, IsoDateCache* cache) {
-  int h, mi, sec;
-  if (s.size() < 19 || (s[10] != 'T' && s[10] != 't' && s[10] != ' ') || !Digits(s, 11, 2, &h) ||
-      s[13] != ':' || !Digits(s, 14, 2, &mi) || s[16] != ':' || !Digits(s, 17, 2, &sec) || h > 23 ||
-      mi > 59 || sec > 60) {  // 60: leap second
-    return false;
-  }
-  int64_t days;
-  if (cache != nullptr && cache->valid && std::memcmp(s.data(), cache->text, 10) == 0) {
-    days = cache->days;  // the same date as the last text: already checked
+  constexpr size_t kMinuteBytes = 16;  // "YYYY-MM-DDTHH:MM"
+  if (s.size() < 19) return false;
+  int64_t minute_s;
+  if (cache != nullptr && cache->valid && std::memcmp(s.data(), cache->text, kMinuteBytes) == 0) {
+    minute_s = cache->minute_s;  // the same minute as the last text: already checked
   } else {
-    int y, mo, d;
+    int y, mo, d, h, mi;
     if (!Digits(s, 0, 4, &y) || s[4] != '-' || !Digits(s, 5, 2, &mo) || s[7] != '-' ||
-        !Digits(s, 8, 2, &d) || mo < 1 || mo > 12 || d < 1 || d > DaysInMonth(y, mo)) {
+        !Digits(s, 8, 2, &d) || mo < 1 || mo > 12 || d < 1 || d > DaysInMonth(y, mo) ||
+        (s[10] != 'T' && s[10] != 't' && s[10] != ' ') || !Digits(s, 11, 2, &h) || s[13] != ':' ||
+        !Digits(s, 14, 2, &mi) || h > 23 || mi > 59) {
       return false;
     }
-    days = DaysFromCivil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d));
+    minute_s = DaysFromCivil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d)) * 86400 +
+               h * 3600 + mi * 60;
     if (cache != nullptr) {
-      std::memcpy(cache->text, s.data(), 10);
-      cache->days = days;
+      std::memcpy(cache->text, s.data(), kMinuteBytes);
+      cache->minute_s = minute_s;
       cache->valid = true;
     }
   }
+  int sec;
+  if (s[16] != ':' || !Digits(s, 17, 2, &sec) || sec > 60) return false;  // 60: leap second
   size_t i = 19;
   int ms = 0;
   if (i < s.size() && (s[i] == '.' || s[i] == ',')) {
@@ -135,7 +136,7 @@ bool ParseIso8601Local(std::string_view s, LocalTime* out, IsoDateCache* cache) 
     out->has_offset = true;
   }
   if (i != s.size()) return false;
-  out->local_s = days * 86400 + h * 3600 + mi * 60 + sec;
+  out->local_s = minute_s + sec;
   out->ms = ms;
   return true;
 }

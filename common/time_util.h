@@ -25,12 +25,12 @@ struct LocalTime {
   int32_t offset_s = 0;     // seconds east of UTC when has_offset
 };
 
-// The date of the last ISO 8601 text parsed with it: sensor data repeats the same date
-// for hours of readings, so its check and day number are reused when the first 10 bytes
-// match.
+// The date, hour and minute of the last ISO 8601 text parsed with it: sensor data repeats
+// them for many readings in a row, so their check and value are reused when the first 16
+// bytes ("YYYY-MM-DDTHH:MM") match.
 struct IsoDateCache {
-  char text[10] = {};
-  int64_t days = 0;
+  char text[16] = {};
+  int64_t minute_s = 0;  // local seconds at the start of that minute
   bool valid = false;
 };
 

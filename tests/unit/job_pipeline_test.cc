@@ -1,10 +1,15 @@
 #include "agent/job_pipeline.h"
 
+#include <simdjson.h>
+
 #include <catch2/catch.hpp>
 #include <fstream>
+#include <random>
 #include <sstream>
 
 #include "agent/cast.h"
+#include "agent/cleaner.h"
+#include "agent/csv_reader.h"
 
 using namespace edgeline;
 
@@ -569,4 +574,126 @@ TEST_CASE("a JSON array with path fields goes through cast and clean, rejects wi
   CHECK(rejects == std::vector<std::string>{
                        "missing_required:{\"meta\": {\"t\": 3}, \"readings\": [{\"v\": 1}]}",
                        "json_not_object:17", "json_malformed:{\"meta\" 1}"});
+}
+
+TEST_CASE("CSV rows cast in blocks give what casting and cleaning each row alone gives") {
+  // Thousands of rows (many blocks of the column-by-column cast) mixing every outcome:
+  // kept, each reject before and during the cast, each clean op's drop; a topic override.
+  auto parsed = ParseJobSpec(R"({
+    "job_id": "t", "version": 1, "target": {"agents": ["a"]}, "mode": "batch",
+    "input": {"type": "stdin", "format": "csv"},
+    "schema": {"timestamp": {"field": "ts", "format": "iso8601"},
+               "fields": {"device": {"type": "string", "required": true},
+                          "temp": {"type": "float"}, "n": {"type": "int"},
+                          "ok": {"type": "bool"}, "absent": {"type": "float"}}},
+    "clean": [{"op": "drop_null", "fields": ["temp"]},
+              {"op": "range", "field": "temp", "min": -20, "max": 50},
+              {"op": "range", "field": "n", "max": 90, "action": "clamp"}]
+  })");
+  REQUIRE(parsed.ok());
+  JobSpec spec = parsed.value();
+  spec.batch_max_records = 1000;
+  std::mt19937 rng(7);
+  auto pick = [&](std::initializer_list<const char*> xs) {
+    return std::string(xs.begin()[rng() % xs.size()]);
+  };
+  std::string csv = "ts,device,temp,n,ok,extra\n";
+  for (int i = 0; i < 3000; ++i) {
+    const int s = i % 60;
+    std::string ts = "2024-03-01T00:" + std::to_string(10 + i / 60 % 50) + ":" +
+                     (s < 10 ? "0" : "") + std::to_string(s) + ".5Z";
+    if (rng() % 50 == 0) ts = pick({"2024-02-30T00:00:00Z", "", "yesterday"});
+    auto rare = [&](const std::string& common, std::initializer_list<const char*> odd) {
+      return rng() % 8 ? common : pick(odd);
+    };
+    const std::string device = rare("pi-1", {"\"pi,2\"", "\"pi \"\"3\"\"\"", "", "\"\""});
+    const std::string temp =
+        rare(pick({"21.5", "-3.25", "1013.25", "49.875"}), {"51", "-40", "", "x1", "1e1", "\"7\""});
+    const std::string n = rare("7", {"95", "-2", "", "3.5"});
+    const std::string ok = rare("true", {"FALSE", "1", "", "yes"});
+    std::string row = ts + "," + device + "," + temp + "," + n + "," + ok + ",e";
+    if (rng() % 40 == 0) row += ",surplus";
+    if (rng() % 97 == 0) row = "\"unterminated," + row;
+    if (rng() % 89 == 0) row = "\xff" + row;
+    csv += row + (rng() % 3 ? "\n" : "\r\n");
+  }
+
+  for (bool override_device : {false, true}) {
+    INFO("override " << override_device);
+    // The reference: row by row through CastRecord and Cleaner::Apply.
+    JobCounters want;
+    std::vector<Record> want_records;
+    {
+      auto ts = TimestampParser::Create(spec.ts);
+      REQUIRE(ts.ok());
+      Cleaner cleaner(spec);
+      std::istringstream in(csv);
+      CsvReader reader(in, ',', spec.max_line_bytes);
+      std::vector<CsvField> fields, header;
+      std::string reason;
+      REQUIRE(reader.Next(&header, &reason) == CsvReader::Outcome::kRow);
+      while (true) {
+        const CsvReader::Outcome o = reader.Next(&fields, &reason);
+        if (o == CsvReader::Outcome::kEnd) break;
+        ++want.read;
+        bool utf8 = true;
+        for (const auto& f : fields) utf8 = utf8 && simdjson::validate_utf8(f.text);
+        if (o == CsvReader::Outcome::kRow && !utf8) reason = "invalid_utf8";
+        if (o == CsvReader::Outcome::kRow && utf8 && fields.size() != header.size()) {
+          reason = "csv_field_count";
+        }
+        if (o == CsvReader::Outcome::kRow && utf8 && fields.size() == header.size()) {
+          // Cells as [ts, device, temp, n, ok, absent]: columns 0..4 and a missing one.
+          std::vector<RawCell> cells(6);
+          for (size_t c = 0; c < 5; ++c) {
+            cells[c].text = fields[c].text;
+            cells[c].kind =
+                fields[c].text.empty() && !fields[c].quoted ? RawCell::kNull : RawCell::kText;
+          }
+          if (override_device) cells[1] = RawCell{RawCell::kText, "topic/x"};
+          Record r;
+          if (const char* why = CastRecord(spec, cells, &ts.value(), &r)) {
+            reason = why;
+          } else if (const char* drop = cleaner.Apply(&r, &want.repaired)) {
+            ++want.dropped;
+            ++want.reasons[drop];
+            continue;
+          } else {
+            ++want.kept;
+            want_records.push_back(std::move(r));
+            continue;
+          }
+        }
+        ++want.rejected;
+        ++want.reasons[reason];
+      }
+    }
+    Collected got;
+    JobPipeline pipeline(spec, got.Sink());
+    if (override_device) pipeline.set_field_override(0, "topic/x");
+    std::istringstream in(csv);
+    REQUIRE(pipeline.Run(in, "stdin").ok());
+    REQUIRE(pipeline.Flush().ok());
+    const JobCounters& c = pipeline.counters();
+    CHECK(c.read == want.read);
+    CHECK(c.kept == want.kept);
+    CHECK(c.rejected == want.rejected);
+    CHECK(c.dropped == want.dropped);
+    CHECK(c.reasons == want.reasons);
+    CHECK(c.repaired == want.repaired);
+    CHECK(c.kept > 1000);
+    for (const char* reason : {"bad_timestamp", "cast_error", "csv_bad_quote", "csv_field_count",
+                               "invalid_utf8", "drop_null", "range"}) {
+      INFO(reason);
+      CHECK(c.reasons.count(reason) == 1);  // every outcome occurs
+    }
+    CHECK(c.reasons.count("missing_required") == (override_device ? 0 : 1));
+    CHECK(c.repaired.count("range_clamped") == 1);
+    REQUIRE(got.records.size() == want_records.size());
+    for (size_t i = 0; i < want_records.size(); ++i) {
+      INFO(i);
+      CHECK(got.records[i].ts_ms == want_records[i].ts_ms);
+      CHECK(got.records[i].values == want_records[i].values);
+    }
+  }
 }

@@ -1,0 +1,208 @@
+// JobPipeline for CSV: the chunk entry point FileSource calls and Run()'s reading of a
+// stream (stdin) in chunks. A chunk is scanned by the SIMD scanner (agent/csv_scanner.h);
+// its rows are then cast in blocks, column by column (agent/cast.h), and cleaned and
+// batched row by row, in input order.
+#include <simdjson.h>
+
+#include <algorithm>
+
+#include "agent/cast.h"
+#include "agent/csv_scanner.h"
+#include "agent/job_pipeline.h"
+
+namespace edgeline {
+
+namespace {
+constexpr size_t kBlockRows = 256;  // rows cast together, column by column
+}  // namespace
+
+Status JobPipeline::MapCsvColumns(const std::vector<std::string>& header, const std::string& name,
+                                  std::vector<int>* col, size_t* num_fields) const {
+  const std::vector<std::string>& names = spec_.csv_columns.empty() ? header : spec_.csv_columns;
+  if (spec_.csv_header && names.size() != header.size()) {
+    return Status::Error(name + ": the CSV header has " + std::to_string(header.size()) +
+                         " columns, input.csv.columns names " + std::to_string(names.size()));
+  }
+  // Each wanted column (timestamp first, then schema fields) to its index in names.
+  std::vector<std::string> wanted;
+  if (!spec_.ts_field.empty()) wanted.push_back(spec_.ts_field);
+  for (const auto& f : spec_.fields) wanted.push_back(f.name);
+  col->assign(wanted.size(), -1);
+  for (size_t w = 0; w < wanted.size(); ++w) {
+    for (size_t c = 0; c < names.size(); ++c) {
+      if (names[c] == wanted[w]) (*col)[w] = static_cast<int>(c);
+    }
+  }
+  if (!spec_.ts_field.empty() && (*col)[0] < 0) {
+    return Status::Error(name + ": the CSV header has no column \"" + spec_.ts_field +
+                         "\" (the timestamp field)");
+  }
+  *num_fields = names.size();
+  return Status::Ok();
+}
+
+Status JobPipeline::RunCsv(std::istream& in, const std::string& name,
+                           const std::vector<std::string>* csv_header) {
+  // Chunks through the SIMD scanner, which leaves a record still open at a chunk's end
+  // for the next one.
+  std::vector<std::string> header =
+      csv_header != nullptr ? *csv_header : std::vector<std::string>();
+  bool skipping = false;  // inside a line being dropped
+  const size_t chunk = InputChunkBytes(spec_);
+  return StreamChunks(
+      in, 0, [&](const char* buf, size_t have, int64_t offset, bool eof, size_t* used) {
+        Status s = RunCsvChunk(buf, have, eof, name, offset, &header, &skipping, used);
+        if (s.ok() && *used == 0 && have >= chunk) {
+          // A record longer than a whole chunk (within max_line_bytes, but with enough ""
+          // pairs, which count once, to be longer in bytes): as FileSource rejects it.
+          CountReject("line_too_long");
+          *used = have;
+          skipping = true;
+        }
+        return s;
+      });
+}
+
+Status JobPipeline::RunCsvChunk(const char* data, size_t len, bool final, const std::string& name,
+                                int64_t base_offset, std::vector<std::string>* header,
+                                bool* skipping, size_t* consumed) {
+  if (!setup_.ok()) return setup_;
+  position_ = base_offset;
+  *consumed = 0;
+  CsvScanOptions opts;
+  opts.delimiter = spec_.csv_delimiter;
+  opts.max_line_bytes = spec_.max_line_bytes;
+  opts.comment = spec_.csv_comment;
+  CsvScanner scanner(opts);
+  // The scanner of the previous chunk is gone: this one goes on where it stopped.
+  if (base_offset > 0 || *skipping) scanner.Resume(*skipping);
+  CsvRecords& recs = scan_records_;
+  CsvBlock blk;
+  bool need_header = spec_.csv_header && header->empty();
+  if (!need_header) {
+    Status m = MapCsvColumns(*header, name, &blk.col, &blk.num_fields);
+    if (!m.ok()) return m;
+  }
+  size_t done = 0;
+  while (true) {
+    const char* buf = data + done;
+    // Without `final` one call consumes all that can be (chunks are far below the 4 GiB a
+    // call looks at); the rest waits for the caller's next chunk.
+    const size_t used = scanner.Scan(buf, len - done, final, &recs);
+    blk.buf = buf;
+    blk.buf_offset = base_offset + static_cast<int64_t>(done);
+    // One UTF-8 check for everything consumed; record by record only if it fails.
+    blk.all_utf8 = simdjson::validate_utf8(buf, used);
+    size_t r = 0;
+    for (; need_header && r < recs.size(); ++r) {
+      const CsvRecordSpan& rec = recs.record(r);
+      position_ = blk.buf_offset + static_cast<int64_t>(rec.offset + rec.length);
+      if (rec.error != CsvError::kNone) continue;  // a malformed header line is skipped
+      std::string unescaped;
+      for (size_t k = 0; k < rec.num_fields; ++k) {
+        header->emplace_back(CsvFieldText(buf, recs.field(r, k), &unescaped));
+      }
+      need_header = false;
+      Status m = MapCsvColumns(*header, name, &blk.col, &blk.num_fields);
+      if (!m.ok()) return m;
+    }
+    for (; r < recs.size(); r += kBlockRows) {
+      if (cancel_ && cancel_->load()) return Status::Error("cancelled");
+      Status s = ProcessCsvRows(blk, recs, r, std::min(recs.size(), r + kBlockRows));
+      if (!s.ok()) return s;
+    }
+    done += used;
+    if (!final || used == 0 || done >= len) break;
+  }
+  *skipping = scanner.skipping();
+  *consumed = done;
+  position_ = base_offset + static_cast<int64_t>(done);
+  return Status::Ok();
+}
+
+Status JobPipeline::ProcessCsvRows(const CsvBlock& blk, const CsvRecords& recs, size_t begin,
+                                   size_t end) {
+  const size_t ts_cols = spec_.ts_field.empty() ? 0 : 1;
+  const size_t num_cols = blk.col.size();  // the timestamp's (if any), then the fields'
+  CsvRows& rows = csv_rows_;
+  rows.cells.resize(num_cols * kBlockRows);
+  rows.unescaped.resize(num_cols * kBlockRows);
+  rows.early.resize(kBlockRows);
+  rows.reasons.resize(kBlockRows);
+  // 1. Each row's fate before casting (a CSV error, invalid UTF-8, the wrong number of
+  // fields); the others get a record and their cells, column by column.
+  size_t n = 0;
+  for (size_t r = begin; r < end; ++r) {
+    const CsvRecordSpan& rec = recs.record(r);
+    const char*& early = rows.early[r - begin];
+    early = nullptr;
+    if (rec.error != CsvError::kNone) {
+      early = CsvErrorReason(rec.error);
+    } else if (!blk.all_utf8 && !simdjson::validate_utf8(blk.buf + rec.offset, rec.length)) {
+      early = "invalid_utf8";
+    } else if (rec.num_fields != blk.num_fields) {
+      early = "csv_field_count";
+    }
+    if (early != nullptr) continue;
+    for (size_t w = 0; w < num_cols; ++w) {
+      RawCell& cell = rows.cells[w * kBlockRows + n];
+      if (blk.col[w] < 0) {
+        cell.kind = RawCell::kMissing;
+        continue;
+      }
+      const CsvFieldSpan& f = recs.field(r, static_cast<size_t>(blk.col[w]));
+      cell.text = f.escaped ? CsvFieldText(blk.buf, f, &rows.unescaped[w * kBlockRows + n])
+                            : std::string_view(blk.buf + f.offset, f.length);
+      cell.kind = (cell.text.empty() && !f.quoted) ? RawCell::kNull : RawCell::kText;
+    }
+    if (override_field_ >= 0) {
+      RawCell& cell = rows.cells[(static_cast<size_t>(override_field_) + ts_cols) * kBlockRows + n];
+      cell.kind = RawCell::kText;
+      cell.text = override_text_;
+    }
+    // The row's record: a spare one when there is one (its values keep their storage).
+    if (rows.records.size() <= n) rows.records.emplace_back();
+    Record& record = rows.records[n];
+    if (record.values.capacity() == 0 && !spare_.empty()) {
+      record = std::move(spare_.back());
+      spare_.pop_back();
+    }
+    record.values.resize(spec_.fields.size());
+    rows.reasons[n] = nullptr;
+    ++n;
+  }
+  // 2. Cast: the timestamp column, then each field's, giving each row CastRecord's result.
+  Record* records = rows.records.data();
+  if (ts_cols == 1) {
+    CastTimestampColumn(&rows.cells[0], n, &ts_parser_, records, rows.reasons.data());
+  } else {
+    for (size_t k = 0; k < n; ++k) records[k].ts_ms = 0;
+  }
+  for (size_t i = 0; i < spec_.fields.size(); ++i) {
+    CastFieldColumn(spec_, i, &rows.cells[(i + ts_cols) * kBlockRows], n, records,
+                    rows.reasons.data());
+  }
+  // 3. Row by row, in input order: count rejects, clean and batch the others. A rejected
+  // row's record stays for the next block; a kept one moves into the batch.
+  size_t k = 0;
+  for (size_t r = begin; r < end; ++r) {
+    const CsvRecordSpan& rec = recs.record(r);
+    position_ = blk.buf_offset + static_cast<int64_t>(rec.offset + rec.length);
+    const std::string_view raw(blk.buf + rec.offset, rec.length);
+    if (const char* early = rows.early[r - begin]) {
+      Reject(early, raw);
+      continue;
+    }
+    if (const char* reason = rows.reasons[k]) {
+      ++k;
+      Reject(reason, raw);
+      continue;
+    }
+    pending_.push_back(std::move(records[k++]));
+    Status s = CleanLast();
+    if (!s.ok()) return s;
+  }
+  return Status::Ok();
+}
+
+}  // namespace edgeline
