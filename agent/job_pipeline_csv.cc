@@ -129,6 +129,10 @@ Status JobPipeline::ProcessCsvRows(const CsvBlock& blk, const CsvRecords& recs, 
   rows.unescaped.resize(num_cols * kBlockRows);
   rows.early.resize(kBlockRows);
   rows.reasons.resize(kBlockRows);
+  const char* const buf = blk.buf;
+  const int* const col = blk.col.data();
+  RawCell* const cells = rows.cells.data();
+  std::string* const unescaped = rows.unescaped.data();
   // 1. Each row's fate before casting (a CSV error, invalid UTF-8, the wrong number of
   // fields); the others get a record and their cells, column by column.
   size_t n = 0;
@@ -144,19 +148,21 @@ Status JobPipeline::ProcessCsvRows(const CsvBlock& blk, const CsvRecords& recs, 
       early = "csv_field_count";
     }
     if (early != nullptr) continue;
+    // Plain pointers: stores into the cells cannot change them, so they stay in registers.
+    const CsvFieldSpan* const fields = &recs.field(rec.first_field);
     for (size_t w = 0; w < num_cols; ++w) {
-      RawCell& cell = rows.cells[w * kBlockRows + n];
-      if (blk.col[w] < 0) {
+      RawCell& cell = cells[w * kBlockRows + n];
+      if (col[w] < 0) {
         cell.kind = RawCell::kMissing;
         continue;
       }
-      const CsvFieldSpan& f = recs.field(r, static_cast<size_t>(blk.col[w]));
-      cell.text = f.escaped ? CsvFieldText(blk.buf, f, &rows.unescaped[w * kBlockRows + n])
-                            : std::string_view(blk.buf + f.offset, f.length);
-      cell.kind = (cell.text.empty() && !f.quoted) ? RawCell::kNull : RawCell::kText;
+      const CsvFieldSpan& f = fields[col[w]];
+      cell.text = f.escaped ? CsvFieldText(buf, f, &unescaped[w * kBlockRows + n])
+                            : std::string_view(buf + f.offset, f.length);
+      cell.kind = (f.length == 0 && !f.quoted) ? RawCell::kNull : RawCell::kText;
     }
     if (override_field_ >= 0) {
-      RawCell& cell = rows.cells[(static_cast<size_t>(override_field_) + ts_cols) * kBlockRows + n];
+      RawCell& cell = cells[(static_cast<size_t>(override_field_) + ts_cols) * kBlockRows + n];
       cell.kind = RawCell::kText;
       cell.text = override_text_;
     }
@@ -174,13 +180,12 @@ Status JobPipeline::ProcessCsvRows(const CsvBlock& blk, const CsvRecords& recs, 
   // 2. Cast: the timestamp column, then each field's, giving each row CastRecord's result.
   Record* records = rows.records.data();
   if (ts_cols == 1) {
-    CastTimestampColumn(&rows.cells[0], n, &ts_parser_, records, rows.reasons.data());
+    CastTimestampColumn(cells, n, &ts_parser_, records, rows.reasons.data());
   } else {
     for (size_t k = 0; k < n; ++k) records[k].ts_ms = 0;
   }
   for (size_t i = 0; i < spec_.fields.size(); ++i) {
-    CastFieldColumn(spec_, i, &rows.cells[(i + ts_cols) * kBlockRows], n, records,
-                    rows.reasons.data());
+    CastFieldColumn(spec_, i, cells + (i + ts_cols) * kBlockRows, n, records, rows.reasons.data());
   }
   // 3. Row by row, in input order: count rejects, clean and batch the others. A rejected
   // row's record stays for the next block; a kept one moves into the batch.

@@ -108,11 +108,9 @@ bool ParseIso8601Local(std::string_view s, LocalTime* out, IsoDateCache* cache) 
   if (i < s.size() && (s[i] == '.' || s[i] == ',')) {
     ++i;
     size_t start = i;
-    int scale = 100;
-    while (i < s.size() && s[i] >= '0' && s[i] <= '9') {
-      ms += (s[i] - '0') * scale;
-      scale /= 10;
-      ++i;
+    static constexpr int kScale[] = {100, 10, 1};  // digits past the third are truncated
+    for (; i < s.size() && s[i] >= '0' && s[i] <= '9'; ++i) {
+      if (i - start < 3) ms += (s[i] - '0') * kScale[i - start];
     }
     if (i == start) return false;
   }
