@@ -331,11 +331,12 @@ namespace {
 
 // CastFieldColumn for one type: the type's cast inlined into the loop over the rows.
 template <FieldType kType>
-void CastColumnAs(const RawCell* cells, size_t n, size_t field, bool required, char decimal,
+void CastColumnAs(const CsvColumnCells& cells, size_t n, size_t field, bool required, char decimal,
                   Record* records, const char** reasons) {
+  const CsvColumnCells c = cells;  // a local copy: stores into records cannot change it
   for (size_t k = 0; k < n; ++k) {
     Value* v = &records[k].values[field];
-    if (!CastValue(cells[k], kType, v, decimal)) {
+    if (!CastValue(c[k], kType, v, decimal)) {
       if (reasons[k] == nullptr) reasons[k] = "cast_error";
     } else if (required && IsNull(*v) && reasons[k] == nullptr) {
       reasons[k] = "missing_required";
@@ -345,16 +346,17 @@ void CastColumnAs(const RawCell* cells, size_t n, size_t field, bool required, c
 
 }  // namespace
 
-void CastTimestampColumn(const RawCell* cells, size_t n, TimestampParser* ts, Record* records,
-                         const char** reasons) {
+void CastTimestampColumn(const CsvColumnCells& cells, size_t n, TimestampParser* ts,
+                         Record* records, const char** reasons) {
+  const CsvColumnCells c = cells;
   for (size_t k = 0; k < n; ++k) {
-    const TimestampResult t = CastTimestamp(cells[k], ts);
+    const TimestampResult t = CastTimestamp(c[k], ts);
     records[k].ts_ms = t.ms;
     if (!t.ok() && reasons[k] == nullptr) reasons[k] = t.reject;
   }
 }
 
-void CastFieldColumn(const JobSpec& spec, size_t field, const RawCell* cells, size_t n,
+void CastFieldColumn(const JobSpec& spec, size_t field, const CsvColumnCells& cells, size_t n,
                      Record* records, const char** reasons) {
   const bool required = spec.fields[field].required;
   const char decimal = spec.csv_decimal;

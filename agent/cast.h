@@ -6,6 +6,7 @@
 #include <string_view>
 #include <vector>
 
+#include "agent/csv_scanner.h"
 #include "agent/raw_cell.h"
 #include "common/job_spec.h"
 #include "common/record.h"
@@ -30,15 +31,38 @@ TimestampResult CastTimestamp(const RawCell& cell, TimestampParser* parser);
 const char* CastRecord(const JobSpec& spec, const std::vector<RawCell>& cells, TimestampParser* ts,
                        Record* out);
 
+// The cells of one CSV column over a block of scanned rows, made on the fly: row k's is
+// field first_field[k] + col of the scanned fields (an empty unquoted field is null, a
+// quoted one with "" pairs is unescaped into unescaped[k]); or, for a column the file
+// lacks, missing in every row; or one text in every row (an mqtt input's topic_field).
+struct CsvColumnCells {
+  enum Mode { kScanned, kMissing, kConstant } mode = kScanned;
+  const char* buf = nullptr;
+  const CsvFieldSpan* fields = nullptr;
+  const uint32_t* first_field = nullptr;
+  size_t col = 0;
+  std::string* unescaped = nullptr;
+  std::string_view constant;
+
+  RawCell operator[](size_t k) const {
+    if (mode == kMissing) return RawCell{};
+    if (mode == kConstant) return RawCell{RawCell::kText, constant};
+    const CsvFieldSpan& f = fields[first_field[k] + col];
+    if (f.escaped) return RawCell{RawCell::kText, CsvFieldText(buf, f, &unescaped[k])};
+    return RawCell{f.length == 0 && !f.quoted ? RawCell::kNull : RawCell::kText,
+                   std::string_view(buf + f.offset, f.length)};
+  }
+};
+
 // CastRecord column by column, for many rows at once (a loop over one field's cells runs
-// one cast, which the CPU overlaps from row to row). Row k's cell of the column is
-// cells[k] and its record records[k] (whose values must already have one slot per schema
-// field); reasons[k] (nullptr: none yet) is set to the column's reject reason unless it
-// holds one already, so casting the timestamp column and then each field in schema order
-// leaves CastRecord's reason for each row. A rejected row's record holds partial values.
-void CastTimestampColumn(const RawCell* cells, size_t n, TimestampParser* ts, Record* records,
-                         const char** reasons);
-void CastFieldColumn(const JobSpec& spec, size_t field, const RawCell* cells, size_t n,
+// one cast, which the CPU overlaps from row to row). Row k's record is records[k] (whose
+// values must already have one slot per schema field); reasons[k] (nullptr: none yet) is
+// set to the column's reject reason unless it holds one already, so casting the
+// timestamp column and then each field in schema order leaves CastRecord's reason for
+// each row. A rejected row's record holds partial values.
+void CastTimestampColumn(const CsvColumnCells& cells, size_t n, TimestampParser* ts,
+                         Record* records, const char** reasons);
+void CastFieldColumn(const JobSpec& spec, size_t field, const CsvColumnCells& cells, size_t n,
                      Record* records, const char** reasons);
 
 // The `cast` clean op: converts an already typed value to `to`. Returns false when it

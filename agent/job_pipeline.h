@@ -193,12 +193,13 @@ class JobPipeline {
   int64_t pending_since_ms_ = 0;
   JobCounters counters_;
   CsvRecords scan_records_;  // reused by RunCsvChunk: steady-state scanning allocates nothing
-  // ProcessCsvRows' storage, reused: a block's cells (column by column), their unescaped
-  // texts, each row's reject reason before casting, the records cast and their reasons.
+  // ProcessCsvRows' storage, reused: the unescaped texts of a column's cells, each row's
+  // reject reason before casting, the first scanned field of each row to cast, the
+  // records cast and their reasons.
   struct CsvRows {
-    std::vector<RawCell> cells;
     std::vector<std::string> unescaped;
     std::vector<const char*> early;
+    std::vector<uint32_t> first_field;
     std::vector<Record> records;
     std::vector<const char*> reasons;
   } csv_rows_;

@@ -13,7 +13,8 @@
 namespace edgeline {
 
 namespace {
-constexpr size_t kBlockRows = 256;  // rows cast together, column by column
+constexpr size_t kBlockRows = 256;        // rows cast together, column by column
+constexpr size_t kScanWindow = 64 << 10;  // bytes scanned at a time
 }  // namespace
 
 Status JobPipeline::MapCsvColumns(const std::vector<std::string>& header, const std::string& name,
@@ -84,11 +85,17 @@ Status JobPipeline::RunCsvChunk(const char* data, size_t len, bool final, const 
     if (!m.ok()) return m;
   }
   size_t done = 0;
+  size_t window = kScanWindow;
   while (true) {
     const char* buf = data + done;
-    // Without `final` one call consumes all that can be (chunks are far below the 4 GiB a
-    // call looks at); the rest waits for the caller's next chunk.
-    const size_t used = scanner.Scan(buf, len - done, final, &recs);
+    // The chunk is scanned a window at a time, so the rows are cast while their bytes and
+    // spans are still in the CPU's caches. A window that holds no complete record grows to
+    // the rest of the chunk. Then, without `final`, one call consumes all that can be
+    // (chunks are far below the 4 GiB a call looks at); the rest waits for the caller's
+    // next chunk.
+    const size_t rest = len - done;
+    const bool last = rest <= window;
+    const size_t used = scanner.Scan(buf, last ? rest : window, final && last, &recs);
     blk.buf = buf;
     blk.buf_offset = base_offset + static_cast<int64_t>(done);
     // One UTF-8 check for everything consumed; record by record only if it fails.
@@ -112,6 +119,10 @@ Status JobPipeline::RunCsvChunk(const char* data, size_t len, bool final, const 
       if (!s.ok()) return s;
     }
     done += used;
+    if (!last) {
+      window = used == 0 ? rest : kScanWindow;
+      continue;
+    }
     if (!final || used == 0 || done >= len) break;
   }
   *skipping = scanner.skipping();
@@ -123,18 +134,13 @@ Status JobPipeline::RunCsvChunk(const char* data, size_t len, bool final, const 
 Status JobPipeline::ProcessCsvRows(const CsvBlock& blk, const CsvRecords& recs, size_t begin,
                                    size_t end) {
   const size_t ts_cols = spec_.ts_field.empty() ? 0 : 1;
-  const size_t num_cols = blk.col.size();  // the timestamp's (if any), then the fields'
   CsvRows& rows = csv_rows_;
-  rows.cells.resize(num_cols * kBlockRows);
-  rows.unescaped.resize(num_cols * kBlockRows);
+  rows.unescaped.resize(kBlockRows);
+  rows.first_field.resize(kBlockRows);
   rows.early.resize(kBlockRows);
   rows.reasons.resize(kBlockRows);
-  const char* const buf = blk.buf;
-  const int* const col = blk.col.data();
-  RawCell* const cells = rows.cells.data();
-  std::string* const unescaped = rows.unescaped.data();
   // 1. Each row's fate before casting (a CSV error, invalid UTF-8, the wrong number of
-  // fields); the others get a record and their cells, column by column.
+  // fields); the others get a record.
   size_t n = 0;
   for (size_t r = begin; r < end; ++r) {
     const CsvRecordSpan& rec = recs.record(r);
@@ -148,25 +154,8 @@ Status JobPipeline::ProcessCsvRows(const CsvBlock& blk, const CsvRecords& recs, 
       early = "csv_field_count";
     }
     if (early != nullptr) continue;
-    // Plain pointers: stores into the cells cannot change them, so they stay in registers.
-    const CsvFieldSpan* const fields = &recs.field(rec.first_field);
-    for (size_t w = 0; w < num_cols; ++w) {
-      RawCell& cell = cells[w * kBlockRows + n];
-      if (col[w] < 0) {
-        cell.kind = RawCell::kMissing;
-        continue;
-      }
-      const CsvFieldSpan& f = fields[col[w]];
-      cell.text = f.escaped ? CsvFieldText(buf, f, &unescaped[w * kBlockRows + n])
-                            : std::string_view(buf + f.offset, f.length);
-      cell.kind = (f.length == 0 && !f.quoted) ? RawCell::kNull : RawCell::kText;
-    }
-    if (override_field_ >= 0) {
-      RawCell& cell = cells[(static_cast<size_t>(override_field_) + ts_cols) * kBlockRows + n];
-      cell.kind = RawCell::kText;
-      cell.text = override_text_;
-    }
-    // The row's record: a spare one when there is one (its values keep their storage).
+    rows.first_field[n] = rec.first_field;
+    // A spare record when there is one: its values keep their storage.
     if (rows.records.size() <= n) rows.records.emplace_back();
     Record& record = rows.records[n];
     if (record.values.capacity() == 0 && !spare_.empty()) {
@@ -177,18 +166,36 @@ Status JobPipeline::ProcessCsvRows(const CsvBlock& blk, const CsvRecords& recs, 
     rows.reasons[n] = nullptr;
     ++n;
   }
-  // 2. Cast: the timestamp column, then each field's, giving each row CastRecord's result.
-  Record* records = rows.records.data();
-  if (ts_cols == 1) {
-    CastTimestampColumn(cells, n, &ts_parser_, records, rows.reasons.data());
-  } else {
+  // 2. Cast column by column, the cells made from the scanned fields as they are read:
+  // the timestamp, then each field, giving each row CastRecord's result.
+  Record* const records = rows.records.data();
+  const char** const reasons = rows.reasons.data();
+  CsvColumnCells cells;
+  cells.buf = blk.buf;
+  cells.fields = recs.size() > 0 ? &recs.field(0) : nullptr;
+  cells.first_field = rows.first_field.data();
+  cells.unescaped = rows.unescaped.data();
+  for (size_t w = 0; w < blk.col.size(); ++w) {
+    cells.mode = CsvColumnCells::kScanned;
+    if (override_field_ >= 0 && w == static_cast<size_t>(override_field_) + ts_cols) {
+      cells.mode = CsvColumnCells::kConstant;
+      cells.constant = override_text_;
+    } else if (blk.col[w] < 0) {
+      cells.mode = CsvColumnCells::kMissing;
+    } else {
+      cells.col = static_cast<size_t>(blk.col[w]);
+    }
+    if (w < ts_cols) {
+      CastTimestampColumn(cells, n, &ts_parser_, records, reasons);
+    } else {
+      CastFieldColumn(spec_, w - ts_cols, cells, n, records, reasons);
+    }
+  }
+  if (ts_cols == 0) {
     for (size_t k = 0; k < n; ++k) records[k].ts_ms = 0;
   }
-  for (size_t i = 0; i < spec_.fields.size(); ++i) {
-    CastFieldColumn(spec_, i, cells + (i + ts_cols) * kBlockRows, n, records, rows.reasons.data());
-  }
-  // 3. Row by row, in input order: count rejects, clean and batch the others. A rejected
-  // row's record stays for the next block; a kept one moves into the batch.
+  // 3. Row by row, in input order: count rejects, clean and batch the others. A record
+  // rejected or dropped stays for the next block; a kept one moves into the batch.
   size_t k = 0;
   for (size_t r = begin; r < end; ++r) {
     const CsvRecordSpan& rec = recs.record(r);
@@ -198,13 +205,26 @@ Status JobPipeline::ProcessCsvRows(const CsvBlock& blk, const CsvRecords& recs, 
       Reject(early, raw);
       continue;
     }
-    if (const char* reason = rows.reasons[k]) {
-      ++k;
+    Record& record = records[k];
+    if (const char* reason = reasons[k++]) {
       Reject(reason, raw);
       continue;
     }
-    pending_.push_back(std::move(records[k++]));
-    Status s = CleanLast();
+    if (cleaner_holds_records_) {
+      pending_.push_back(std::move(record));
+      Status s = CleanLast();
+      if (!s.ok()) return s;
+      continue;
+    }
+    // Every op decides on this record alone: apply them in place.
+    ++counters_.read;
+    if (const char* drop = cleaner_.Apply(&record, &counters_.repaired)) {
+      ++counters_.dropped;
+      ++counters_.reasons[drop];
+      continue;
+    }
+    pending_.push_back(std::move(record));
+    Status s = KeepLast();
     if (!s.ok()) return s;
   }
   return Status::Ok();

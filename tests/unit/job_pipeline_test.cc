@@ -697,3 +697,43 @@ TEST_CASE("CSV rows cast in blocks give what casting and cleaning each row alone
     }
   }
 }
+
+TEST_CASE("CSV records longer than the scan window, within and over max_line_bytes") {
+  // RunCsvChunk scans a chunk 64 KiB at a time; a record longer than that must still be
+  // read whole (or rejected as line_too_long), and the rows around it stay intact.
+  JobSpec spec = Spec("csv", 1000);
+  spec.clean.clear();
+  spec.max_line_bytes = 300000;
+  const std::string long_device(100000, 'd');
+  std::string csv = "ts,device,temp\n";
+  for (int i = 0; i < 3000; ++i) csv += std::to_string(i) + ",pi-" + std::to_string(i) + ",1.5\n";
+  csv += "5000,\"" + long_device + "\",2.5\n";           // 100 KB, within the limit
+  csv += "5001," + std::string(400000, 'x') + ",3.5\n";  // over it
+  for (int i = 0; i < 3000; ++i) csv += std::to_string(6000 + i) + ",pi,4.5\n";
+  for (bool stream : {false, true}) {
+    INFO("stream " << stream);
+    Collected got;
+    JobPipeline pipeline(spec, got.Sink());
+    if (stream) {
+      std::istringstream in(csv);
+      REQUIRE(pipeline.Run(in, "stdin").ok());
+    } else {
+      std::vector<std::string> header;
+      bool skipping = false;
+      size_t used = 0;
+      REQUIRE(pipeline.RunCsvChunk(csv.data(), csv.size(), true, "f", 0, &header, &skipping, &used)
+                  .ok());
+      CHECK(used == csv.size());
+    }
+    REQUIRE(pipeline.Flush().ok());
+    CHECK(pipeline.counters().read == 6002);
+    CHECK(pipeline.counters().kept == 6001);
+    CHECK(pipeline.counters().reasons == std::map<std::string, int64_t>{{"line_too_long", 1}});
+    REQUIRE(got.records.size() == 6001);
+    CHECK(got.records[2999].ts_ms == 2999);
+    CHECK(got.records[3000].ts_ms == 5000);
+    CHECK(std::get<std::string>(got.records[3000].values[0]) == long_device);
+    CHECK(got.records[3001].ts_ms == 6000);
+    CHECK(std::get<double>(got.records[6000].values[1]) == 4.5);
+  }
+}
