@@ -4,6 +4,7 @@
 // Thread-safety: Run/Flush from one thread; Snapshot() from any thread.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <functional>
@@ -118,6 +119,10 @@ class JobPipeline {
     override_field_ = field;
     override_text_ = text;
   }
+  // RunCsvChunk scans its chunk this many bytes at a time (default 64 KiB, so the rows are
+  // cast while their bytes are still in the caches); a window without a complete record
+  // grows to the rest of the chunk. Results do not depend on it: tests set small ones.
+  void set_csv_scan_window(size_t bytes) { csv_scan_window_ = std::max<size_t>(bytes, 1); }
   // Sets (or, with nullptr, clears) the observer of rejected rows.
   void set_reject_observer(RejectObserver observer) { reject_observer_ = std::move(observer); }
   // Starts counting from a checkpoint's counters.
@@ -193,6 +198,7 @@ class JobPipeline {
   int64_t pending_since_ms_ = 0;
   JobCounters counters_;
   CsvRecords scan_records_;  // reused by RunCsvChunk: steady-state scanning allocates nothing
+  size_t csv_scan_window_ = size_t{64} << 10;
   // ProcessCsvRows' storage, reused: the unescaped texts of a column's cells, each row's
   // reject reason before casting, the first scanned field of each row to cast, the
   // records cast and their reasons.

@@ -13,8 +13,7 @@
 namespace edgeline {
 
 namespace {
-constexpr size_t kBlockRows = 256;        // rows cast together, column by column
-constexpr size_t kScanWindow = 64 << 10;  // bytes scanned at a time
+constexpr size_t kBlockRows = 256;  // rows cast together, column by column
 }  // namespace
 
 Status JobPipeline::MapCsvColumns(const std::vector<std::string>& header, const std::string& name,
@@ -85,14 +84,14 @@ Status JobPipeline::RunCsvChunk(const char* data, size_t len, bool final, const 
     if (!m.ok()) return m;
   }
   size_t done = 0;
-  size_t window = kScanWindow;
+  size_t window = csv_scan_window_;
   while (true) {
     const char* buf = data + done;
-    // The chunk is scanned a window at a time, so the rows are cast while their bytes and
-    // spans are still in the CPU's caches. A window that holds no complete record grows to
-    // the rest of the chunk. Then, without `final`, one call consumes all that can be
-    // (chunks are far below the 4 GiB a call looks at); the rest waits for the caller's
-    // next chunk.
+    // The chunk is scanned a window at a time (set_csv_scan_window), so the rows are cast
+    // while their bytes and spans are still in the CPU's caches. A window that holds no
+    // complete record grows to the rest of the chunk. Then, without `final`, one call
+    // consumes all that can be (chunks are far below the 4 GiB a call looks at); the rest
+    // waits for the caller's next chunk.
     const size_t rest = len - done;
     const bool last = rest <= window;
     const size_t used = scanner.Scan(buf, last ? rest : window, final && last, &recs);
@@ -120,7 +119,7 @@ Status JobPipeline::RunCsvChunk(const char* data, size_t len, bool final, const 
     }
     done += used;
     if (!last) {
-      window = used == 0 ? rest : kScanWindow;
+      window = used == 0 ? rest : csv_scan_window_;
       continue;
     }
     if (!final || used == 0 || done >= len) break;
