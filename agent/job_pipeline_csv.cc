@@ -171,7 +171,7 @@ Status JobPipeline::ProcessCsvRows(const CsvBlock& blk, const CsvRecords& recs, 
   const char** const reasons = rows.reasons.data();
   CsvColumnCells cells;
   cells.buf = blk.buf;
-  cells.fields = recs.size() > 0 ? &recs.field(0) : nullptr;
+  cells.fields = recs.num_fields() > 0 ? &recs.field(0) : nullptr;
   cells.first_field = rows.first_field.data();
   cells.unescaped = rows.unescaped.data();
   for (size_t w = 0; w < blk.col.size(); ++w) {
