@@ -54,12 +54,12 @@ struct CsvColumnCells {
   }
 };
 
-// CastRecord column by column, for many rows at once (a loop over one field's cells runs
-// one cast, which the CPU overlaps from row to row). Row k's record is records[k] (whose
-// values must already have one slot per schema field); reasons[k] (nullptr: none yet) is
-// set to the column's reject reason unless it holds one already, so casting the
-// timestamp column and then each field in schema order leaves CastRecord's reason for
-// each row. A rejected row's record holds partial values.
+// CastRecord column by column for a block of CSV rows: one loop per column, with the cast
+// of the column's type inlined and the cells read from the scanned spans. Row k's record
+// is records[k] (whose values must already have one slot per schema field); reasons[k]
+// (nullptr: none yet) is set to the column's reject reason unless it holds one already, so
+// casting the timestamp column and then each field in schema order leaves CastRecord's
+// reason for each row. A rejected row's record holds partial values.
 void CastTimestampColumn(const CsvColumnCells& cells, size_t n, TimestampParser* ts,
                          Record* records, const char** reasons);
 void CastFieldColumn(const JobSpec& spec, size_t field, const CsvColumnCells& cells, size_t n,
