@@ -1,16 +1,16 @@
 #include "agent/agent.h"
-#include "agent/metrics.h"
 
 #include <chrono>
 #include <condition_variable>
 #include <optional>
 #include <set>
 
+#include "agent/metrics.h"
 #include "common/ack.h"
 #include "common/batch_codec.h"
-#include "common/window_store.h"
 #include "common/log.h"
 #include "common/time_util.h"
+#include "common/window_store.h"
 
 namespace edgeline {
 
@@ -285,6 +285,7 @@ void Agent::OnJobSpec(const std::string& job_id, const std::string& payload) {
     PublishStatus(job_id, spec.version, "completed", (*done)["counters"], "");
     return;
   }
+  if (it != jobs_.end()) it->second->replaced = true;
   StopJob(job_id);
   StartJob(std::move(spec));
 }
@@ -340,11 +341,34 @@ std::optional<nlohmann::json> Agent::LatestCheckpoint(const JobSpec& spec) {
   }
   if (best->value("version", int64_t{0}) == spec.version) return best;
   if (spec.input_type == "tail") {
-    // A new version of a followed job goes on where the old one stopped; it counts anew.
+    // A new version of a followed job goes on where the old one stopped; it counts anew,
+    // and its clean ops start empty (they may differ; the old version's held records were
+    // released when it stopped).
     (*best)["counters"] = nlohmann::json::object();
+    best->erase("clean");
     return best;
   }
   return std::nullopt;  // a new version of a batch job reads its input again
+}
+
+nlohmann::json Agent::MakeCheckpoint(const JobSpec& spec, int64_t seq, nlohmann::json files,
+                                     const JobPipeline& pipeline) {
+  nlohmann::json cp{{"version", spec.version},
+                    {"seq", seq},
+                    {"files", std::move(files)},
+                    {"counters", pipeline.counters().ToJson()}};
+  nlohmann::json clean = pipeline.CleanState();
+  if (!clean.is_null()) cp["clean"] = std::move(clean);
+  return cp;
+}
+
+void Agent::RestorePipeline(const JobSpec& spec, const nlohmann::json& cp, JobPipeline* pipeline) {
+  pipeline->RestoreCounters(JobCounters::FromJson(cp.value("counters", nlohmann::json())));
+  Status s = pipeline->RestoreCleanState(cp.value("clean", nlohmann::json()));
+  if (!s.ok()) {
+    LOG_WARN("job " << spec.job_id
+                    << ": the checkpoint's clean state is not used: " << s.message());
+  }
 }
 
 void Agent::RunJob(RunningJob* job) {
@@ -355,17 +379,11 @@ void Agent::RunJob(RunningJob* job) {
   JobPipeline* pipeline_ptr = nullptr;
   // The checkpoint as of the current position: where reading stands and what it counted.
   auto checkpoint = [&](int64_t seq) {
-    return nlohmann::json{{"version", spec.version},
-                          {"seq", seq},
-                          {"files", source.Checkpoint(pipeline_ptr->position())},
-                          {"counters", pipeline_ptr->counters().ToJson()}};
+    return MakeCheckpoint(spec, seq, source.Checkpoint(pipeline_ptr->position()), *pipeline_ptr);
   };
   JobPipeline pipeline(
       spec,
-      [&](std::vector<Record>&& records) {
-        return SealBatch(job, std::move(records),
-                         checkpoint);
-      },
+      [&](std::vector<Record>&& records) { return SealBatch(job, std::move(records), checkpoint); },
       &job->cancel);
   pipeline_ptr = &pipeline;
   auto rejects = MakeRejectReporter(spec, [&source] { return source.current_path(); });
@@ -376,7 +394,7 @@ void Agent::RunJob(RunningJob* job) {
   }
   if (auto cp = LatestCheckpoint(spec)) {
     source.Restore((*cp)["files"]);
-    pipeline.RestoreCounters(JobCounters::FromJson(cp->value("counters", nlohmann::json())));
+    RestorePipeline(spec, *cp, &pipeline);
     LOG_INFO("job " << spec.job_id << " v" << spec.version << " resumes at its checkpoint (seq "
                     << cp->value("seq", int64_t{0}) << ")");
   }
@@ -402,7 +420,14 @@ void Agent::RunJob(RunningJob* job) {
       PublishStatus(spec.job_id, spec.version, "running", pipeline.Snapshot().ToJson(), "");
     }
     std::unique_lock<std::mutex> lock(job->mu);
-    job->cv.wait_for(lock, std::chrono::milliseconds(spec.poll_ms), [job] { return job->cancel.load(); });
+    job->cv.wait_for(lock, std::chrono::milliseconds(spec.poll_ms),
+                     [job] { return job->cancel.load(); });
+  }
+  if (follow && job->replaced && (s.ok() || job->cancel)) {
+    // A new version takes over at this version's cursors: what was read is sealed here,
+    // with what the clean ops still hold (a linear fill's records, released unfilled).
+    // Also after a cancel in mid-chunk: the position is then the last row processed.
+    s = pipeline.Flush();
   }
   ReportRejectSamples(spec.job_id, rejects.get());
   FinishJob(job, s, pipeline.counters().ToJson());
@@ -427,7 +452,8 @@ void Agent::FinishJob(RunningJob* job, const Status& s, const nlohmann::json& co
 Status Agent::SealBatch(RunningJob* job, std::vector<Record>&& records,
                         const std::function<nlohmann::json(int64_t seq)>& checkpoint) {
   const JobSpec& spec = job->spec;
-  Batch batch = MakeBatch(spec.OutputFields(), spec.ts_field, spec.OutputRecords(std::move(records)));
+  Batch batch =
+      MakeBatch(spec.OutputFields(), spec.ts_field, spec.OutputRecords(std::move(records)));
   if (spec.aggregate_at_edge) {
     // Edge pre-aggregation: the batch's windows replace its records on the wire.
     batch.header.job_id = spec.job_id;
@@ -454,8 +480,8 @@ Status Agent::SealBatch(RunningJob* job, std::vector<Record>&& records,
   nlohmann::json cp = checkpoint(h.seq);
   nlohmann::json meta = cp;
   meta["records"] = h.count;
-  Status s = spool_->Put(spec.job_id, h.seq, EncodeBatch(batch, spec.compress_zstd),
-                         h.published_ms, meta.dump(), h.count, /*ready=*/false);
+  Status s = spool_->Put(spec.job_id, h.seq, EncodeBatch(batch, spec.compress_zstd), h.published_ms,
+                         meta.dump(), h.count, /*ready=*/false);
   if (!s.ok()) return s;
   s = state_->SaveCheckpoint(spec.job_id, cp, opts_.spool.fsync == FsyncPolicy::kAlways);
   if (!s.ok()) return s;
@@ -521,8 +547,10 @@ void Agent::PublishStatus(const std::string& job_id, int64_t version, const std:
   Status s = mqtt_->Publish(topics_.JobStatus(opts_.agent_id, job_id), j.dump(), 1, true);
   if (!s.ok()) {
     // While disconnected this is expected: the last status is re-published on connect.
-    if (mqtt_->IsConnected()) LOG_WARN("cannot publish status of job " << job_id << ": " << s.message());
-    else LOG_DEBUG("status of job " << job_id << " waits for the connection");
+    if (mqtt_->IsConnected())
+      LOG_WARN("cannot publish status of job " << job_id << ": " << s.message());
+    else
+      LOG_DEBUG("status of job " << job_id << " waits for the connection");
   }
 }
 

@@ -57,9 +57,10 @@ class Agent {
   struct RunningJob {
     JobSpec spec;
     std::atomic<bool> cancel{false};
-    std::atomic<bool> forget{false};  // with cancel: deleted or untargeted, not just stopped
+    std::atomic<bool> forget{false};    // with cancel: deleted or untargeted, not just stopped
+    std::atomic<bool> replaced{false};  // with cancel: a new version takes over
     std::atomic<bool> finished{false};
-    std::mutex mu;               // with cv: wakes a following job's poll wait on cancel
+    std::mutex mu;  // with cv: wakes a following job's poll wait on cancel
     std::condition_variable cv;
     std::thread thread;
   };
@@ -95,6 +96,12 @@ class Agent {
   // Where a job resumes: the newest checkpoint for this version (or, for a followed
   // input, any version's file cursors); nullopt to start from the beginning.
   std::optional<nlohmann::json> LatestCheckpoint(const JobSpec& spec);
+  // A job's checkpoint as of batch `seq` during a sink call: where reading stands
+  // (`files`, the file cursors), what was counted and the clean ops' state.
+  static nlohmann::json MakeCheckpoint(const JobSpec& spec, int64_t seq, nlohmann::json files,
+                                       const JobPipeline& pipeline);
+  // Restores the counters and the clean ops' state of checkpoint `cp` into `pipeline`.
+  static void RestorePipeline(const JobSpec& spec, const nlohmann::json& cp, JobPipeline* pipeline);
   void OnAcks(const std::string& payload);
   // `input` (if not null) is the status's "input" object (the mqtt input's connection).
   void PublishStatus(const std::string& job_id, int64_t version, const std::string& state,

@@ -26,10 +26,7 @@ void Agent::RunMqttJob(RunningJob* job) {
   int64_t last_seq = 0;  // of the newest checkpoint
   auto checkpoint = [&](int64_t seq) {
     last_seq = seq;
-    return nlohmann::json{{"version", spec.version},
-                          {"seq", seq},
-                          {"files", nlohmann::json::array()},
-                          {"counters", pipeline_ptr->counters().ToJson()}};
+    return MakeCheckpoint(spec, seq, nlohmann::json::array(), *pipeline_ptr);
   };
   // No cancel flag: what was received before a stop is still processed and sealed.
   JobPipeline pipeline(spec, [&](std::vector<Record>&& records) {
@@ -38,7 +35,7 @@ void Agent::RunMqttJob(RunningJob* job) {
   pipeline_ptr = &pipeline;
   if (auto cp = LatestCheckpoint(spec)) {
     last_seq = cp->value("seq", int64_t{0});
-    pipeline.RestoreCounters(JobCounters::FromJson(cp->value("counters", nlohmann::json())));
+    RestorePipeline(spec, *cp, &pipeline);
     LOG_INFO("job " << spec.job_id << " v" << spec.version << " resumes its counters (seq "
                     << cp->value("seq", int64_t{0}) << ")");
   }

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "common/record_json.h"
+
 namespace edgeline {
 
 FillOp::FillOp(const CleanOp& op, const std::vector<FieldType>& types)
@@ -135,6 +137,101 @@ void FillOp::Push(Record r, std::vector<Record>* out, CleanTally* t) {
 
 void FillOp::Drain(std::vector<Record>* out, CleanTally* t) {
   keys_.ForEach([&](Key& k) { Release(&k, true, out, t); });
+}
+
+// State JSON: {"keys": [[key, {"last": [values], "anchor": [[set, ts, v], ...],
+// "gap": [n, ...], "queue": [[record, [pending 0/1, ...], drop], ...]}], ...]}, keys least
+// recently used first; empty members left out.
+nlohmann::json FillOp::SaveState() const {
+  nlohmann::json keys = nlohmann::json::array();
+  keys_.ForEachKey([&](const std::string& key, const Key& k) {
+    nlohmann::json st = nlohmann::json::object();
+    if (!k.last.empty()) {
+      nlohmann::json& last = st["last"] = nlohmann::json::array();
+      for (const Value& v : k.last) last.push_back(ValueJson(v));
+    }
+    if (!k.anchor.empty()) {
+      nlohmann::json& anchor = st["anchor"] = nlohmann::json::array();
+      for (const Anchor& a : k.anchor) anchor.push_back({a.set, a.ts, ValueJson(a.v)});
+      st["gap"] = k.gap;
+    }
+    if (!k.queue.empty()) {
+      nlohmann::json& queue = st["queue"] = nlohmann::json::array();
+      for (const Held& h : k.queue) {
+        std::vector<int> pending(h.pending.begin(), h.pending.end());
+        queue.push_back({RecordJson(h.r), pending, h.drop});
+      }
+    }
+    keys.push_back({key, std::move(st)});
+  });
+  return {{"keys", std::move(keys)}};
+}
+
+bool FillOp::RestoreState(const nlohmann::json& state, size_t num_values) {
+  keys_ = LruStates<Key>(static_cast<size_t>(op_.max_keys));
+  held_ = 0;
+  const size_t n = op_.fields.size();
+  auto fail = [this] {
+    keys_ = LruStates<Key>(static_cast<size_t>(op_.max_keys));
+    held_ = 0;
+    return false;
+  };
+  if (!state.is_object() || !state.contains("keys") || !state["keys"].is_array()) return fail();
+  for (const auto& entry : state["keys"]) {
+    if (!entry.is_array() || entry.size() != 2 || !entry[0].is_string() || !entry[1].is_object()) {
+      return fail();
+    }
+    Key& k = keys_.Get(entry[0].get<std::string>());
+    const nlohmann::json& st = entry[1];
+    if (st.contains("last")) {
+      if (!st["last"].is_array() || st["last"].size() != n) return fail();
+      k.last.resize(n);
+      for (size_t f = 0; f < n; ++f) {
+        if (!JsonValue(st["last"][f], &k.last[f])) return fail();
+      }
+    }
+    if (st.contains("anchor")) {
+      const nlohmann::json& anchor = st["anchor"];
+      const nlohmann::json& gap = st.value("gap", nlohmann::json());
+      if (!anchor.is_array() || anchor.size() != n || !gap.is_array() || gap.size() != n) {
+        return fail();
+      }
+      k.anchor.resize(n);
+      k.gap.resize(n);
+      for (size_t f = 0; f < n; ++f) {
+        const nlohmann::json& a = anchor[f];
+        Value v;
+        if (!a.is_array() || a.size() != 3 || !a[0].is_boolean() || !a[1].is_number_integer() ||
+            !JsonValue(a[2], &v) || !std::holds_alternative<double>(v) ||
+            !gap[f].is_number_integer()) {
+          return fail();
+        }
+        k.anchor[f] = Anchor{a[0].get<bool>(), a[1].get<int64_t>(), std::get<double>(v)};
+        k.gap[f] = gap[f].get<int64_t>();
+      }
+    }
+    if (st.contains("queue")) {
+      if (!st["queue"].is_array() || k.anchor.size() != n) return fail();
+      for (const auto& q : st["queue"]) {
+        Held h;
+        if (!q.is_array() || q.size() != 3 || !JsonRecord(q[0], &h.r) ||
+            h.r.values.size() != num_values || !q[1].is_array() || q[1].size() != n ||
+            !q[2].is_boolean()) {
+          return fail();
+        }
+        h.pending.assign(n, 0);
+        for (size_t f = 0; f < n; ++f) {
+          if (!q[1][f].is_number_integer()) return fail();
+          h.pending[f] = q[1][f].get<int>() != 0;
+          h.npending += h.pending[f];
+        }
+        h.drop = q[2].get<bool>();
+        k.queue.push_back(std::move(h));
+        ++held_;
+      }
+    }
+  }
+  return true;
 }
 
 }  // namespace edgeline

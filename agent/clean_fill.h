@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <nlohmann/json.hpp>
 #include <vector>
 
 #include "agent/clean_keys.h"
@@ -35,6 +36,14 @@ class FillOp {
   // Records held by a linear fill.
   size_t held() const { return held_; }
 
+  // The per-key state (previous: the last values; linear: the anchors, the open gaps and
+  // the held records) as JSON, for a checkpoint: a restart that restores it goes on as if
+  // there had been none. RestoreState replaces the state with a saved one, whose held
+  // records must have `num_values` values; it returns false, leaving the op empty, for
+  // malformed or mismatched state.
+  nlohmann::json SaveState() const;
+  bool RestoreState(const nlohmann::json& state, size_t num_values);
+
  private:
   struct Anchor {
     bool set = false;
@@ -48,10 +57,10 @@ class FillOp {
     bool drop = false;  // a value stays unfilled and unfilled is "drop"
   };
   struct Key {
-    std::vector<Value> last;      // previous: the last non-null value per op field
-    std::vector<Anchor> anchor;   // linear: the last non-null value before the open gap
-    std::vector<int64_t> gap;     // linear: nulls in the open gap
-    std::deque<Held> queue;       // linear: held records, in arrival order
+    std::vector<Value> last;     // previous: the last non-null value per op field
+    std::vector<Anchor> anchor;  // linear: the last non-null value before the open gap
+    std::vector<int64_t> gap;    // linear: nulls in the open gap
+    std::deque<Held> queue;      // linear: held records, in arrival order
   };
 
   void Interpolate(Key* k, size_t f, int64_t ts, double v, CleanTally* t);

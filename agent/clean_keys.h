@@ -39,11 +39,22 @@ struct CleanTally {
 inline void AppendKeyPart(const Value& v, std::string* key) {
   char buf[32];
   switch (v.index()) {
-    case 0: *key += "n"; break;
-    case 1: std::snprintf(buf, sizeof(buf), "d%.17g", std::get<double>(v)); *key += buf; break;
-    case 2: *key += "i" + std::to_string(std::get<int64_t>(v)); break;
-    case 3: *key += "s" + std::get<std::string>(v); break;
-    case 4: *key += std::get<bool>(v) ? "bt" : "bf"; break;
+    case 0:
+      *key += "n";
+      break;
+    case 1:
+      std::snprintf(buf, sizeof(buf), "d%.17g", std::get<double>(v));
+      *key += buf;
+      break;
+    case 2:
+      *key += "i" + std::to_string(std::get<int64_t>(v));
+      break;
+    case 3:
+      *key += "s" + std::get<std::string>(v);
+      break;
+    case 4:
+      *key += std::get<bool>(v) ? "bt" : "bf";
+      break;
   }
   *key += '\x1f';
 }
@@ -97,6 +108,12 @@ class LruStates {
   template <typename F>
   void ForEach(F&& f) {
     for (auto& entry : lru_) f(entry.second);
+  }
+  // Calls f(key, const State&) for every key, least recently used first: calling Get for
+  // the keys in this order rebuilds the same order.
+  template <typename F>
+  void ForEachKey(F&& f) const {
+    for (const auto& entry : lru_) f(entry.first, entry.second);
   }
 
  private:

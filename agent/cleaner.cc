@@ -1,5 +1,8 @@
 #include "agent/cleaner.h"
 
+#include <cstdlib>
+#include <string>
+
 #include "agent/cast.h"
 #include "agent/clean_filter.h"
 
@@ -202,6 +205,43 @@ const char* Cleaner::Apply(Record* r, ReasonCounts* repairs) {
     if (const char* reason = ApplyOp(i, r, &t)) return reason;
   }
   return nullptr;
+}
+
+nlohmann::json Cleaner::SaveState() const {
+  nlohmann::json fill = nlohmann::json::object();
+  for (size_t i = 0; i < fill_.size(); ++i) {
+    if (!fill_[i]) continue;
+    nlohmann::json st = fill_[i]->SaveState();
+    if (!st["keys"].empty()) fill[std::to_string(i)] = std::move(st);
+  }
+  if (fill.empty()) return nullptr;
+  return {{"fill", std::move(fill)}};
+}
+
+Status Cleaner::RestoreState(const nlohmann::json& state) {
+  if (state.is_null()) return Status::Ok();
+  Status s;
+  if (!state.is_object() || !state.contains("fill") || !state["fill"].is_object()) {
+    s = Status::Error("malformed clean state");
+  } else {
+    for (const auto& [index, st] : state["fill"].items()) {
+      const size_t i = std::strtoul(index.c_str(), nullptr, 10);
+      if (i >= fill_.size() || !fill_[i] || std::to_string(i) != index) {
+        s = Status::Error("clean state for op " + index + ", which is no fill op");
+        break;
+      }
+      if (!fill_[i]->RestoreState(st, spec_.fields.size())) {
+        s = Status::Error("malformed state of clean op " + index);
+        break;
+      }
+    }
+  }
+  if (!s.ok()) {
+    for (auto& f : fill_) {
+      if (f) f->RestoreState(nlohmann::json{{"keys", nlohmann::json::array()}}, 0);
+    }
+  }
+  return s;
 }
 
 }  // namespace edgeline

@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <deque>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -52,6 +53,15 @@ class Cleaner {
   // True when an op may hold records back (a linear fill): then records must go through
   // Push; otherwise Apply gives the same outcome.
   bool HoldsRecords() const;
+
+  // The state of the fill ops (agent/clean_fill.h) as JSON, for a checkpoint:
+  // {"fill": {"<op index>": state, ...}}, or null when no op has a key. Not saved: the
+  // state of dedup and outlier, which can be large and only decides what is dropped near
+  // a restart (docs/architecture.md#checkpoints-agent), while a linear fill's holds records.
+  nlohmann::json SaveState() const;
+  // Restores SaveState's result (null: nothing). An error for malformed or mismatched
+  // state; the fill ops are then empty.
+  Status RestoreState(const nlohmann::json& state);
 
   // The single-record form: applies every op to *r in place. Returns nullptr when the
   // record is kept, else its drop reason ("drop_null", "range", "dedup", "cast", "fill",

@@ -11,6 +11,7 @@
 #include "agent/cast.h"
 #include "agent/csv_scanner.h"
 #include "agent/file_source.h"
+#include "common/record_json.h"
 #include "common/time_util.h"
 
 namespace edgeline {
@@ -131,12 +132,43 @@ Status JobPipeline::KeepLast() {
 
 Status JobPipeline::KeepCleaned() {
   Status s;
-  for (size_t i = 0; i < cleaned_.size() && s.ok(); ++i) {
-    pending_.push_back(std::move(cleaned_[i]));
-    s = KeepLast();
+  while (cleaned_next_ < cleaned_.size() && s.ok()) {
+    pending_.push_back(std::move(cleaned_[cleaned_next_++]));
+    s = KeepLast();  // a checkpoint taken here saves cleaned_[cleaned_next_, end)
   }
   cleaned_.clear();
+  cleaned_next_ = 0;
   return s;
+}
+
+nlohmann::json JobPipeline::CleanState() const {
+  nlohmann::json ops = cleaner_.SaveState();
+  nlohmann::json released = nlohmann::json::array();
+  for (size_t i = cleaned_next_; i < cleaned_.size(); ++i)
+    released.push_back(RecordJson(cleaned_[i]));
+  if (ops.is_null() && released.empty()) return nullptr;
+  nlohmann::json state = {{"ops", std::move(ops)}};
+  if (!released.empty()) state["released"] = std::move(released);
+  return state;
+}
+
+Status JobPipeline::RestoreCleanState(const nlohmann::json& state) {
+  if (state.is_null()) return Status::Ok();
+  if (!state.is_object()) return Status::Error("malformed clean state");
+  Status s = cleaner_.RestoreState(state.value("ops", nlohmann::json()));
+  if (!s.ok()) return s;
+  // Released records wait in cleaned_, ahead of what the cleaner releases next.
+  cleaned_.clear();
+  cleaned_next_ = 0;
+  for (const auto& j : state.value("released", nlohmann::json::array())) {
+    Record r;
+    if (!JsonRecord(j, &r) || r.values.size() != spec_.fields.size()) {
+      cleaned_.clear();
+      return Status::Error("malformed released record in the clean state");
+    }
+    cleaned_.push_back(std::move(r));
+  }
+  return Status::Ok();
 }
 
 void JobPipeline::Publish() {

@@ -125,6 +125,14 @@ class JobPipeline {
   void set_csv_scan_window(size_t bytes) { csv_scan_window_ = std::max<size_t>(bytes, 1); }
   // Sets (or, with nullptr, clears) the observer of rejected rows.
   void set_reject_observer(RejectObserver observer) { reject_observer_ = std::move(observer); }
+  // The clean ops' state (Cleaner::SaveState) and the records the cleaner released but
+  // that are not batched yet, as JSON for a checkpoint taken during a sink call:
+  // {"ops": ..., "released": [records]}, or null when there is nothing. With the
+  // checkpoint's position and counters, a restart goes on as if there had been none.
+  nlohmann::json CleanState() const;
+  // Restores CleanState() of a checkpoint, before anything is processed. An error for
+  // malformed state (the clean ops then start empty).
+  Status RestoreCleanState(const nlohmann::json& state);
   // Starts counting from a checkpoint's counters.
   void RestoreCounters(const JobCounters& c) {
     counters_ = c;
@@ -191,8 +199,9 @@ class JobPipeline {
   Cleaner cleaner_;
   const bool cleaner_holds_records_;  // a linear fill: records go through Cleaner::Push
   TimestampParser ts_parser_;
-  Status setup_;  // the first error from building ts_parser_ or cleaner_
-  std::vector<Record> cleaned_;
+  Status setup_;                 // the first error from building ts_parser_ or cleaner_
+  std::vector<Record> cleaned_;  // released by the cleaner; batched from cleaned_next_ on
+  size_t cleaned_next_ = 0;
   std::vector<Record> pending_;
   std::vector<Record> spare_;  // records of sealed batches the sink did not take, for reuse
   int64_t pending_since_ms_ = 0;
