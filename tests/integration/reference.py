@@ -32,7 +32,8 @@ Rules implemented (per input row, in order):
     the first failure decides the reason.
  4. Clean ops in order: drop_null, range (action drop; null passes), convert
     (degF -> degC as (f - 32) * 5 / 9), dedup (by fields + horizon, against
-    earlier records that passed this op). Reason = op name.
+    earlier records that passed this op), fill with method linear (see
+    AgentRun._fill_linear). Reason = op name.
  5. Counts: read (all rows except blank lines and the header), kept, rejected
     (steps 1-3), dropped (step 4), per reason.
 
@@ -216,6 +217,13 @@ class Job:
                 self.ops.append(("convert", op["field"]))
             elif kind == "dedup":
                 self.ops.append(("dedup", list(op["by"]), parse_duration_ms(op["horizon"])))
+            elif kind == "fill":
+                if op.get("method") != "linear":
+                    raise SpecError("fill method %r not supported" % op.get("method"))
+                self.ops.append(("fill_linear", list(op["fields"]),
+                                 list(op.get("by", sch.get("keys", []))),
+                                 int(op.get("max_gap", 10)),
+                                 op.get("unfilled", "keep") == "drop"))
             else:
                 raise SpecError("clean op %r not supported" % kind)
 
@@ -339,31 +347,90 @@ class AgentRun:
                 self._reject("missing_required")
                 return
             rec[name] = v
-        for i, op in enumerate(job.ops):
-            kind = op[0]
-            if kind == "drop_null":
-                if any(rec.get(f) is None for f in op[1]):
-                    self._drop("drop_null")
-                    return
-            elif kind == "range":
-                v = rec.get(op[1])
-                if v is not None and ((op[2] is not None and v < op[2]) or
-                                      (op[3] is not None and v > op[3])):
-                    self._drop("range")
-                    return
-            elif kind == "convert":
-                v = rec.get(op[1])
-                if v is not None:
-                    rec[op[1]] = (v - 32) * 5 / 9
-            elif kind == "dedup":
-                key = tuple(rec.get(f) for f in op[1])
-                seen = self.dedup_seen[i].setdefault(key, [])
-                if any(abs(ts - t) <= op[2] for t in seen):
-                    self._drop("dedup")
-                    return
-                seen.append(ts)
-        self.kept += 1
         self.records.append(rec)
+
+    def finish(self):
+        """Runs the clean ops over the cast records, op by op: each op sees the records the
+        ops before it let through, in input order."""
+        recs = self.records
+        for i, op in enumerate(self.job.ops):
+            if op[0] == "fill_linear":
+                recs = self._fill_linear(op, recs)
+            else:
+                recs = [rec for rec in recs if self._keep(i, op, rec)]
+        self.records = recs
+        self.kept = len(recs)
+
+    def _keep(self, i, op, rec):
+        kind = op[0]
+        if kind == "drop_null":
+            if any(rec.get(f) is None for f in op[1]):
+                self._drop("drop_null")
+                return False
+        elif kind == "range":
+            v = rec.get(op[1])
+            if v is not None and ((op[2] is not None and v < op[2]) or
+                                  (op[3] is not None and v > op[3])):
+                self._drop("range")
+                return False
+        elif kind == "convert":
+            v = rec.get(op[1])
+            if v is not None:
+                rec[op[1]] = (v - 32) * 5 / 9
+        elif kind == "dedup":
+            ts = rec[self.job.ts_field]
+            key = tuple(rec.get(f) for f in op[1])
+            seen = self.dedup_seen[i].setdefault(key, [])
+            if any(abs(ts - t) <= op[2] for t in seen):
+                self._drop("dedup")
+                return False
+            seen.append(ts)
+        return True
+
+    def _fill_linear(self, op, recs):
+        """Linear interpolation of nulls per key (the `by` values) between the last value
+        before a gap (the anchor) and the first after it: by event time (clamped to the two
+        anchors), or evenly by position when they have the same time. A gap longer than
+        max_gap, nulls with no value before them, and gaps still open at the end stay
+        unfilled (dropped, reason "fill", with unfilled "drop"). max_keys is not modelled."""
+        _, fields, by, max_gap, drop_unfilled = op
+        tsf = self.job.ts_field
+        state = {}         # key -> field -> [anchor (ts, value) or None, pending records]
+        unfilled = set()   # id() of records left with an unfilled value
+        for rec in recs:
+            st = state.setdefault(tuple(rec.get(f) for f in by),
+                                  {f: [None, []] for f in fields})
+            for f in fields:
+                anchor, pending = st[f]
+                v = rec.get(f)
+                if v is not None:
+                    ts, n = rec[tsf], len(pending)
+                    for j, h in enumerate(pending, 1):
+                        a_ts, a_v = anchor
+                        if ts > a_ts:
+                            at = min(max(h[tsf], a_ts), ts)
+                            h[f] = a_v + (v - a_v) * (at - a_ts) / (ts - a_ts)
+                        else:
+                            h[f] = a_v + (v - a_v) * j / (n + 1)
+                    st[f] = [(rec[tsf], v), []]
+                elif anchor is not None and len(pending) < max_gap:
+                    pending.append(rec)
+                else:
+                    unfilled.update(id(h) for h in pending)
+                    unfilled.add(id(rec))
+                    st[f] = [None, []]
+        for st in state.values():
+            for _anchor, pending in st.values():
+                unfilled.update(id(h) for h in pending)
+        if not drop_unfilled:
+            return recs
+        out = []
+        for rec in recs:
+            if id(rec) in unfilled:
+                self._drop("fill")
+            else:
+                out.append(rec)
+        return out
 
     def summary(self):
         return {"read": self.read, "kept": self.kept, "rejected": self.rejected,
@@ -435,6 +502,7 @@ def main():
             print("reference.py: warning: no input files match %s" % pattern, file=sys.stderr)
         for p in paths:
             run.process_file(p)
+        run.finish()
         summary[agent] = run.summary()
         records.extend(run.records)
 
