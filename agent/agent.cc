@@ -7,6 +7,7 @@
 
 #include "agent/metrics.h"
 #include "common/ack.h"
+#include "common/json_text.h"
 #include "common/log.h"
 #include "common/time_util.h"
 
@@ -154,7 +155,7 @@ void Agent::OnConnect() {
     statuses = last_status_;
   }
   for (const auto& [job_id, status] : statuses) {
-    s = mqtt_->Publish(topics_.JobStatus(opts_.agent_id, job_id), status.dump(), 1, true);
+    s = mqtt_->Publish(topics_.JobStatus(opts_.agent_id, job_id), JsonText(status), 1, true);
     if (!s.ok()) LOG_WARN("cannot re-publish status of job " << job_id << ": " << s.message());
   }
 }
@@ -358,7 +359,7 @@ void Agent::RefreshStatus(const std::string& job_id) {
     it->second["spool"] = SpoolJson(job_id);
     status = it->second;
   }
-  Status s = mqtt_->Publish(topics_.JobStatus(opts_.agent_id, job_id), status.dump(), 1, true);
+  Status s = mqtt_->Publish(topics_.JobStatus(opts_.agent_id, job_id), JsonText(status), 1, true);
   if (!s.ok()) LOG_DEBUG("cannot publish status of job " << job_id << ": " << s.message());
 }
 
@@ -376,7 +377,7 @@ void Agent::PublishStatus(const std::string& job_id, int64_t version, const std:
     std::lock_guard<std::mutex> lock(status_mu_);
     last_status_[job_id] = j;
   }
-  Status s = mqtt_->Publish(topics_.JobStatus(opts_.agent_id, job_id), j.dump(), 1, true);
+  Status s = mqtt_->Publish(topics_.JobStatus(opts_.agent_id, job_id), JsonText(j), 1, true);
   if (!s.ok()) {
     // While disconnected this is expected: the last status is re-published on connect.
     if (mqtt_->IsConnected())

@@ -7,6 +7,7 @@
 #include "agent/agent.h"
 #include "agent/metrics.h"
 #include "common/batch_codec.h"
+#include "common/json_text.h"
 #include "common/log.h"
 #include "common/time_util.h"
 #include "common/window_store.h"
@@ -169,7 +170,7 @@ Status Agent::SealBatch(RunningJob* job, std::vector<Record>&& records,
   nlohmann::json meta = cp;
   meta["records"] = h.count;
   Status s = spool_->Put(spec.job_id, h.seq, EncodeBatch(batch, spec.compress_zstd), h.published_ms,
-                         meta.dump(), h.count, /*ready=*/false);
+                         JsonText(meta), h.count, /*ready=*/false);
   if (!s.ok()) return s;
   s = state_->SaveCheckpoint(spec.job_id, cp, opts_.spool.fsync == FsyncPolicy::kAlways);
   if (!s.ok()) return s;

@@ -10,6 +10,7 @@
 #include <random>
 
 #include "common/file_util.h"
+#include "common/json_text.h"
 
 namespace edgeline {
 
@@ -80,7 +81,8 @@ Status StateDir::MarkCompleted(const std::string& job_id, int64_t version,
                                const nlohmann::json& counters) {
   std::lock_guard<std::mutex> lock(mu_);
   nlohmann::json j = {{"version", version}, {"counters", counters}};
-  return WriteFileAtomic((fs::path(path_) / "jobs" / (job_id + ".done")).string(), j.dump() + "\n");
+  return WriteFileAtomic((fs::path(path_) / "jobs" / (job_id + ".done")).string(),
+                         JsonText(j) + "\n");
 }
 
 void StateDir::ForgetJob(const std::string& job_id) {
@@ -118,7 +120,7 @@ std::optional<nlohmann::json> StateDir::LoadCheckpoint(const std::string& job_id
 Status StateDir::SaveCheckpoint(const std::string& job_id, const nlohmann::json& cp, bool sync) {
   std::lock_guard<std::mutex> lock(mu_);
   return WriteFileAtomic((fs::path(path_) / "jobs" / (job_id + ".checkpoint")).string(),
-                         cp.dump() + "\n", sync);
+                         JsonText(cp) + "\n", sync);
 }
 
 std::string StateDir::LoadInputSession(const std::string& job_id) {

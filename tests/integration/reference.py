@@ -16,7 +16,9 @@ by (window_start, key, field).
 
 Rules implemented (per input row, in order):
  1. Parse. CSV: RFC 4180, header row first, blank lines ignored and not counted;
-    a row whose field count differs from the header -> csv_field_count.
+    a row with bytes that are not UTF-8 -> invalid_utf8 (the header row may
+    hold such bytes); a row whose field count differs from the header ->
+    csv_field_count.
     NDJSON: blank (whitespace-only) lines ignored and not counted; not valid JSON
     (NaN/Infinity literals are not JSON) -> json_malformed; valid JSON that is
     not an object -> json_not_object.
@@ -69,6 +71,7 @@ INTEGRAL_RE = re.compile(r"[+-]?[0-9]+\Z")
 ISO_RE = re.compile(
     r"([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})"
     r"(?:\.([0-9]+))?(Z|[+-][0-9]{2}:[0-9]{2})?\Z")
+NOT_UTF8_RE = re.compile("[\udc80-\udcff]")  # bytes surrogateescape could not decode
 DURATION_RE = re.compile(r"([1-9][0-9]{0,8})(ms|s|m|h|d)\Z")
 DURATION_UNIT_MS = {"ms": 1, "s": 1000, "m": 60000, "h": 3600000, "d": 86400000}
 
@@ -247,8 +250,10 @@ class Job:
 # ---------------------------------------------------------------------------
 
 def csv_rows(path, delimiter):
-    """Yields ('header', fields) once, then ('row', fields) per non-blank record."""
-    with open(path, "r", encoding="utf-8", newline="") as fh:
+    """Yields ('header', fields) once, then ('row', fields) per non-blank record. The
+    header may hold bytes that are not UTF-8 (kept as surrogates); a row that does is
+    ('error', 'invalid_utf8')."""
+    with open(path, "r", encoding="utf-8", errors="surrogateescape", newline="") as fh:
         reader = csv.reader(fh, delimiter=delimiter, quotechar='"', doublequote=True,
                             strict=True)
         first = True
@@ -263,6 +268,9 @@ def csv_rows(path, delimiter):
                 yield ("error", "csv_malformed")
                 continue
             if not fields:  # blank line
+                continue
+            if not first and any(NOT_UTF8_RE.search(f) for f in fields):
+                yield ("error", "invalid_utf8")
                 continue
             yield ("header" if first else "row", fields)
             first = False
