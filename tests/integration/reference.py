@@ -320,7 +320,7 @@ class AgentRun:
                     header = payload
                     index = {}
                     for i, name in enumerate(header):
-                        index.setdefault(name, i)
+                        index[name] = i  # a name twice: the last column wins
                     continue
                 self.read += 1
                 if kind == "error":
