@@ -1,4 +1,5 @@
-// Internal to the job spec parser (common/job_spec.cc, common/job_spec_clean.cc).
+// Internal to the job spec parser (common/job_spec.cc, common/job_spec_clean.cc,
+// common/job_spec_filter.cc).
 #pragma once
 
 #include <nlohmann/json.hpp>
