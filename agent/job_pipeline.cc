@@ -96,24 +96,34 @@ Status JobPipeline::Process(const std::vector<RawCell>& cells, std::string_view 
 }
 
 Status JobPipeline::CleanLast() {
-  Record& r = pending_.back();
-  ++counters_.read;
   if (!cleaner_holds_records_) {
-    // Every op decides on this record alone: apply them in place.
-    if (const char* reason = cleaner_.Apply(&r, &counters_.repaired)) {
-      spare_.push_back(std::move(r));
+    if (CleanInPlace(&pending_.back())) {
+      spare_.push_back(std::move(pending_.back()));
       pending_.pop_back();
-      ++counters_.dropped;
-      ++counters_.reasons[reason];
       return Status::Ok();
     }
     return KeepLast();
   }
-  // A linear fill may hold this record back and release earlier ones.
-  Record held = std::move(r);
+  Record r = std::move(pending_.back());
   pending_.pop_back();
+  return CleanHeld(std::move(r));
+}
+
+bool JobPipeline::CleanInPlace(Record* r) {
+  ++counters_.read;
+  // Every op decides on this record alone: apply them in place.
+  const char* reason = cleaner_.Apply(r, &counters_.repaired);
+  if (reason == nullptr) return false;
+  ++counters_.dropped;
+  ++counters_.reasons[reason];
+  return true;
+}
+
+Status JobPipeline::CleanHeld(Record r) {
+  ++counters_.read;
+  // A linear fill may hold this record back and release earlier ones.
   counters_.dropped +=
-      cleaner_.Push(std::move(held), &cleaned_, &counters_.reasons, &counters_.repaired);
+      cleaner_.Push(std::move(r), &cleaned_, &counters_.reasons, &counters_.repaired);
   return KeepCleaned();
 }
 

@@ -180,6 +180,12 @@ class JobPipeline {
   // Cleans the record just cast at the end of pending_ and counts it read; batches it or
   // what the cleaner releases.
   Status CleanLast();
+  // Counts *r read and applies the clean ops to it in place; true when one drops it
+  // (counted by reason). REQUIRES: !cleaner_holds_records_.
+  bool CleanInPlace(Record* r);
+  // Counts r read and pushes it through the cleaner (a linear fill may hold it back);
+  // batches what comes out.
+  Status CleanHeld(Record r);
   // Counts the record just appended to pending_ as kept; seals the batch when full or due.
   Status KeepLast();
   // Batches the records in cleaned_ (what the cleaner let through).

@@ -213,21 +213,13 @@ Status JobPipeline::ProcessCsvRows(const CsvBlock& blk, const CsvRecords& recs, 
       Reject(reason, raw);
       continue;
     }
+    Status s;
     if (cleaner_holds_records_) {
+      s = CleanHeld(std::move(record));
+    } else if (!CleanInPlace(&record)) {
       pending_.push_back(std::move(record));
-      Status s = CleanLast();
-      if (!s.ok()) return s;
-      continue;
+      s = KeepLast();
     }
-    // Every op decides on this record alone: apply them in place.
-    ++counters_.read;
-    if (const char* drop = cleaner_.Apply(&record, &counters_.repaired)) {
-      ++counters_.dropped;
-      ++counters_.reasons[drop];
-      continue;
-    }
-    pending_.push_back(std::move(record));
-    Status s = KeepLast();
     if (!s.ok()) return s;
   }
   return Status::Ok();
