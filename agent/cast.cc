@@ -330,17 +330,23 @@ bool RecastValue(const Value& in, FieldType to, Value* out) {
 namespace {
 
 // CastFieldColumn for one type: the type's cast inlined into the loop over the rows.
+// One schema field's cast: nullptr, or the reject reason ("cast_error", or
+// "missing_required" for a null required field).
+__attribute__((always_inline)) inline const char* CastField(const RawCell& cell, FieldType type,
+                                                            bool required, char decimal,
+                                                            Value* out) {
+  if (!CastValue(cell, type, out, decimal)) return "cast_error";
+  if (required && IsNull(*out)) return "missing_required";
+  return nullptr;
+}
+
 template <FieldType kType>
 void CastColumnAs(const CsvColumnCells& cells, size_t n, size_t field, bool required, char decimal,
                   Record* records, const char** reasons) {
   const CsvColumnCells c = cells;  // a local copy: stores into records cannot change it
   for (size_t k = 0; k < n; ++k) {
-    Value* v = &records[k].values[field];
-    if (!CastValue(c[k], kType, v, decimal)) {
-      if (reasons[k] == nullptr) reasons[k] = "cast_error";
-    } else if (required && IsNull(*v) && reasons[k] == nullptr) {
-      reasons[k] = "missing_required";
-    }
+    const char* reason = CastField(c[k], kType, required, decimal, &records[k].values[field]);
+    if (reason != nullptr && reasons[k] == nullptr) reasons[k] = reason;
   }
 }
 
@@ -384,10 +390,11 @@ const char* CastRecord(const JobSpec& spec, const std::vector<RawCell>& cells, T
   }
   out->values.resize(spec.fields.size());
   for (size_t i = 0; i < spec.fields.size(); ++i) {
-    if (!CastValue(cells[base + i], spec.fields[i].type, &out->values[i], spec.csv_decimal)) {
-      return "cast_error";
+    const FieldDef& f = spec.fields[i];
+    if (const char* reason =
+            CastField(cells[base + i], f.type, f.required, spec.csv_decimal, &out->values[i])) {
+      return reason;
     }
-    if (spec.fields[i].required && IsNull(out->values[i])) return "missing_required";
   }
   return nullptr;
 }
