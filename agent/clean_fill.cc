@@ -167,13 +167,16 @@ nlohmann::json FillOp::SaveState() const {
   return {{"keys", std::move(keys)}};
 }
 
-bool FillOp::RestoreState(const nlohmann::json& state, size_t num_values) {
+void FillOp::Clear() {
   keys_ = LruStates<Key>(static_cast<size_t>(op_.max_keys));
   held_ = 0;
+}
+
+bool FillOp::RestoreState(const nlohmann::json& state, size_t num_values) {
+  Clear();
   const size_t n = op_.fields.size();
   auto fail = [this] {
-    keys_ = LruStates<Key>(static_cast<size_t>(op_.max_keys));
-    held_ = 0;
+    Clear();
     return false;
   };
   if (!state.is_object() || !state.contains("keys") || !state["keys"].is_array()) return fail();

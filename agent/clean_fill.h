@@ -43,6 +43,8 @@ class FillOp {
   // malformed or mismatched state.
   nlohmann::json SaveState() const;
   bool RestoreState(const nlohmann::json& state, size_t num_values);
+  // Forgets every key and held record.
+  void Clear();
 
  private:
   struct Anchor {

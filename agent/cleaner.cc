@@ -238,7 +238,7 @@ Status Cleaner::RestoreState(const nlohmann::json& state) {
   }
   if (!s.ok()) {
     for (auto& f : fill_) {
-      if (f) f->RestoreState(nlohmann::json{{"keys", nlohmann::json::array()}}, 0);
+      if (f) f->Clear();
     }
   }
   return s;
