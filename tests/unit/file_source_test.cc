@@ -1,11 +1,10 @@
-#include <catch2/catch.hpp>
+#include "agent/file_source.h"
 
-#include <cstdio>
 #include <algorithm>
+#include <catch2/catch.hpp>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
-
-#include "agent/file_source.h"
 
 using namespace edgeline;
 namespace fs = std::filesystem;
@@ -22,7 +21,8 @@ struct Fixture {
     fs::remove_all(dir);
     fs::create_directories(dir);
     auto r = ParseJobSpec(R"({"job_id": "t", "version": 1, "target": {"agents": ["a"]},
-      "mode": "batch", "input": {"type": "file", "path": "x", "format": ")" + format + R"("},
+      "mode": "batch", "input": {"type": "file", "path": "x", "format": ")" +
+                          format + R"("},
       "schema": {"timestamp": {"field": "ts", "format": "epoch_ms"},
                  "fields": {"v": {"type": "float"}}}})");
     REQUIRE(r.ok());
@@ -54,6 +54,20 @@ struct Run {
           return Status::Ok();
         }) {}
 };
+
+// Resumes a new run from checkpoint k of the first run, `saved` (taken after its record k:
+// one record per batch), and checks that exactly the records after it, of the first run's
+// `all`, are read. Returns that run's counters.
+JobCounters ResumeFrom(Fixture& f, const std::vector<nlohmann::json>& saved, size_t k,
+                       const std::vector<double>& all) {
+  f.records.clear();
+  Run r(f, false);
+  r.source.Restore(saved[k]);
+  REQUIRE(r.source.Poll(&r.pipeline).ok());
+  INFO("checkpoint " << k << ": " << saved[k].dump());
+  CHECK(f.Values() == std::vector<double>(all.begin() + static_cast<long>(k) + 1, all.end()));
+  return r.pipeline.counters();
+}
 }  // namespace
 
 TEST_CASE("reading once covers every file in name order, a last line without newline too") {
@@ -114,14 +128,7 @@ TEST_CASE("resuming from any checkpoint neither skips nor repeats a row") {
   REQUIRE(f.checkpoints.size() == 3);
   const std::vector<double> all = f.Values();
   const std::vector<nlohmann::json> saved = f.checkpoints;
-  for (size_t k = 0; k < saved.size(); ++k) {
-    f.records.clear();
-    Run r(f, false);
-    r.source.Restore(saved[k]);
-    REQUIRE(r.source.Poll(&r.pipeline).ok());
-    INFO("checkpoint " << k << ": " << saved[k].dump());
-    CHECK(f.Values() == std::vector<double>(all.begin() + static_cast<long>(k) + 1, all.end()));
-  }
+  for (size_t k = 0; k < saved.size(); ++k) ResumeFrom(f, saved, k, all);
 }
 
 TEST_CASE("a line longer than max_line_bytes is rejected and reading goes on after it") {
@@ -156,13 +163,7 @@ TEST_CASE("a JSON array over several chunks: each element once, and resumable af
   REQUIRE(f.checkpoints.size() == static_cast<size_t>(n));
   const std::vector<nlohmann::json> saved = f.checkpoints;
   for (size_t k : {size_t{0}, size_t{1}, size_t{1000}, size_t{1001}, size_t{2017}, size_t{n - 1}}) {
-    f.records.clear();
-    Run r(f, false);
-    r.source.Restore(saved[k]);
-    REQUIRE(r.source.Poll(&r.pipeline).ok());
-    INFO("checkpoint " << k << ": " << saved[k].dump());
-    CHECK(f.Values() == std::vector<double>(all.begin() + static_cast<long>(k) + 1, all.end()));
-    CHECK(r.pipeline.counters().rejected == 0);
+    CHECK(ResumeFrom(f, saved, k, all).rejected == 0);
   }
 }
 
@@ -333,12 +334,5 @@ TEST_CASE("resuming from any checkpoint of a file with comments and bad rows") {
   CHECK(f.checkpoints.size() == 4);
   const std::vector<double> all = f.Values();
   const std::vector<nlohmann::json> saved = f.checkpoints;
-  for (size_t k = 0; k < saved.size(); ++k) {
-    f.records.clear();
-    Run r(f, false);
-    r.source.Restore(saved[k]);
-    REQUIRE(r.source.Poll(&r.pipeline).ok());
-    INFO("checkpoint " << k << ": " << saved[k].dump());
-    CHECK(f.Values() == std::vector<double>(all.begin() + static_cast<long>(k) + 1, all.end()));
-  }
+  for (size_t k = 0; k < saved.size(); ++k) ResumeFrom(f, saved, k, all);
 }
