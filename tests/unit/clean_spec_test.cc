@@ -6,6 +6,7 @@
 
 #include "agent/cleaner.h"
 #include "agent/job_pipeline.h"
+#include "tests/unit/spec_error.h"
 
 using namespace edgeline;
 using nlohmann::ordered_json;
@@ -35,11 +36,6 @@ JobSpec Ok(const ordered_json& j) {
   return r.value();
 }
 
-std::string ErrorOf(const ordered_json& j) {
-  auto r = ParseJobSpec(j.dump());
-  REQUIRE_FALSE(r.ok());
-  return r.status().message();
-}
 std::string CleanError(const std::string& clean) { return ErrorOf(WithClean(clean)); }
 
 std::vector<std::string> Names(const std::vector<FieldDef>& fs) {

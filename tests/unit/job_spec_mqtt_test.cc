@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include "common/job_spec.h"
+#include "tests/unit/spec_error.h"
 
 using namespace edgeline;
 using nlohmann::json;
@@ -17,11 +18,6 @@ json MqttSpec() {
   })");
 }
 
-std::string ErrorOf(const json& j) {
-  auto r = ParseJobSpec(j.dump());
-  REQUIRE_FALSE(r.ok());
-  return r.status().message();
-}
 }  // namespace
 
 TEST_CASE("an mqtt input builds the model with its defaults") {

@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "common/job_spec.h"
+#include "tests/unit/spec_error.h"
 
 using namespace edgeline;
 using nlohmann::json;
@@ -26,11 +27,6 @@ json BaseSpec() {
   })");
 }
 
-std::string ErrorOf(const json& j) {
-  auto r = ParseJobSpec(j.dump());
-  REQUIRE_FALSE(r.ok());
-  return r.status().message();
-}
 }  // namespace
 
 TEST_CASE("a valid spec builds the model") {
