@@ -1,6 +1,7 @@
 #include "agent/cleaner.h"
 
 #include <cstdlib>
+#include <limits>
 #include <string>
 
 #include "agent/cast.h"
@@ -13,13 +14,27 @@ Cleaner::Cleaner(const JobSpec& spec)
       dedup_(spec.clean.size()),
       fill_(spec.clean.size()),
       outlier_(spec.clean.size()),
-      redact_(spec.clean.size()) {
+      redact_(spec.clean.size()),
+      quick_(spec.clean.size()) {
   // The type of each field as the ops before op i leave it.
   std::vector<FieldType> types;
   for (const auto& f : spec.fields) types.push_back(f.type);
   for (size_t i = 0; i < spec.clean.size(); ++i) {
     const CleanOp& op = spec.clean[i];
+    QuickCheck& q = quick_[i];
     switch (op.kind) {
+      case CleanOp::kDropNull:
+        q.kind = QuickCheck::kNotNull;
+        q.begin = static_cast<uint32_t>(quick_fields_.size());
+        quick_fields_.insert(quick_fields_.end(), op.fields.begin(), op.fields.end());
+        q.end = static_cast<uint32_t>(quick_fields_.size());
+        break;
+      case CleanOp::kRange:
+        q.kind = QuickCheck::kWithin;
+        q.field = op.field;
+        q.min = op.min.value_or(-std::numeric_limits<double>::infinity());
+        q.max = op.max.value_or(std::numeric_limits<double>::infinity());
+        break;
       case CleanOp::kFill: {
         std::vector<FieldType> ft;
         for (int idx : op.fields) ft.push_back(types[idx]);
@@ -186,22 +201,9 @@ size_t Cleaner::held() const {
   return n;
 }
 
-const char* Cleaner::Apply(Record* r, ReasonCounts* repairs) {
+const char* Cleaner::ApplyFrom(size_t from, Record* r, ReasonCounts* repairs) {
   CleanTally t{nullptr, repairs};
-  for (size_t i = 0; i < spec_.clean.size(); ++i) {
-    // The commonest outcomes of the commonest ops without a call: a drop_null that
-    // keeps the record, a range that finds the value within its bounds (or null).
-    const CleanOp& op = spec_.clean[i];
-    if (op.kind == CleanOp::kDropNull) {
-      bool any_null = false;
-      for (int idx : op.fields) any_null |= IsNull(r->values[idx]);
-      if (!any_null) continue;
-    } else if (op.kind == CleanOp::kRange) {
-      const Value& v = r->values[op.field];
-      if (IsNull(v)) continue;
-      const double d = AsDouble(v);
-      if (!(op.min && d < *op.min) && !(op.max && d > *op.max)) continue;
-    }
+  for (size_t i = from; i < spec_.clean.size(); ++i) {
     if (const char* reason = ApplyOp(i, r, &t)) return reason;
   }
   return nullptr;

@@ -67,7 +67,26 @@ class Cleaner {
   // record is kept, else its drop reason ("drop_null", "range", "dedup", "cast", "fill",
   // "outlier", "filter"). Repairs are counted into *repairs when given. A linear fill
   // needs Push: here it leaves the record as it is.
-  const char* Apply(Record* r, ReasonCounts* repairs = nullptr);
+  const char* Apply(Record* r, ReasonCounts* repairs = nullptr) {
+    // The commonest outcomes of the commonest ops, inline: a drop_null that keeps the
+    // record, a range that finds the value null or within its bounds.
+    const Value* const v = r->values.data();
+    for (size_t i = 0; i < quick_.size(); ++i) {
+      const QuickCheck& q = quick_[i];
+      if (q.kind == QuickCheck::kNotNull) {
+        bool any_null = false;
+        for (uint32_t f = q.begin; f < q.end; ++f) any_null |= IsNull(v[quick_fields_[f]]);
+        if (!any_null) continue;
+      } else if (q.kind == QuickCheck::kWithin) {
+        const Value& x = v[q.field];
+        if (IsNull(x)) continue;
+        const double* d = std::get_if<double>(&x);
+        if (d != nullptr && !(*d < q.min) && !(*d > q.max)) continue;
+      }
+      return ApplyFrom(i, r, repairs);
+    }
+    return nullptr;
+  }
 
  private:
   struct DedupState {
@@ -75,6 +94,17 @@ class Cleaner {
     std::deque<std::pair<int64_t, std::string>> order;   // (event time, key) for eviction
     int64_t max_ts = INT64_MIN;
   };
+  // What Apply checks inline for op i: kNotNull (drop_null) passes when none of
+  // quick_fields_[begin, end) is null, kWithin (range) when value `field` is null or a
+  // double within [min, max] (-inf, +inf when unset); anything else goes to ApplyFrom.
+  struct QuickCheck {
+    enum Kind : uint8_t { kOther, kNotNull, kWithin } kind = kOther;
+    int field = -1;
+    uint32_t begin = 0, end = 0;
+    double min = 0, max = 0;
+  };
+  // Apply from op `from` on, which Apply's inline check did not pass.
+  const char* ApplyFrom(size_t from, Record* r, ReasonCounts* repairs);
   bool IsDuplicate(const CleanOp& op, DedupState* st, const Record& r);
   // Applies op i (any but a linear fill) to *r; the drop reason or nullptr.
   const char* ApplyOp(size_t i, Record* r, CleanTally* t);
@@ -91,6 +121,8 @@ class Cleaner {
   std::vector<std::unique_ptr<FillOp>> fill_;
   std::vector<std::unique_ptr<OutlierOp>> outlier_;
   std::vector<std::unique_ptr<RedactOp>> redact_;
+  std::vector<QuickCheck> quick_;  // one per op
+  std::vector<int> quick_fields_;
 };
 
 }  // namespace edgeline

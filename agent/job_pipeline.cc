@@ -127,14 +127,16 @@ Status JobPipeline::CleanHeld(Record r) {
   return KeepCleaned();
 }
 
-Status JobPipeline::KeepLast() {
-  ++counters_.kept;
-  if (pending_.size() == 1) pending_since_ms_ = NowMs();
-  // The clock is read every kClockEvery records only (a clock read costs as much as
+Status JobPipeline::KeepAdded(size_t n) {
+  if (n == 0) return Status::Ok();
+  counters_.kept += static_cast<int64_t>(n);
+  const size_t size = pending_.size();
+  if (size == n) pending_since_ms_ = NowMs();
+  // The clock is read once per kClockEvery records only (a clock read costs as much as
   // casting a record): a fast input overstays batch_max_ms by microseconds, and a slow
   // one is sealed by FlushIfDue between reads.
-  if (pending_.size() >= spec_.batch_max_records ||
-      (pending_.size() % kClockEvery == 0 && NowMs() - pending_since_ms_ >= spec_.batch_max_ms)) {
+  if (size >= spec_.batch_max_records ||
+      (size % kClockEvery < n && NowMs() - pending_since_ms_ >= spec_.batch_max_ms)) {
     return Seal();
   }
   return Status::Ok();

@@ -174,9 +174,14 @@ class JobPipeline {
     std::vector<int> col;       // see MapCsvColumns
     size_t num_fields = 0;
   };
-  // Process() for the scanned CSV records [begin, end) (at most a block of them): cast
-  // column by column, then cleaned and batched row by row.
-  Status ProcessCsvRows(const CsvBlock& blk, const CsvRecords& recs, size_t begin, size_t end);
+  // Process() for the scanned CSV records from `begin` (at most a block of them, up to
+  // `end`, and no more than the pending batch has room for): cast column by column, then
+  // cleaned and batched row by row. Sets *next to the first record not processed.
+  Status ProcessCsvRows(const CsvBlock& blk, const CsvRecords& recs, size_t begin, size_t end,
+                        size_t* next);
+  // Makes (*v)[base, base + n) records with one value per schema field, from spare records
+  // where it can, and returns the first.
+  Record* CastSlots(std::vector<Record>* v, size_t base, size_t n);
   // Cleans the record just cast at the end of pending_ and counts it read; batches it or
   // what the cleaner releases.
   Status CleanLast();
@@ -187,7 +192,10 @@ class JobPipeline {
   // batches what comes out.
   Status CleanHeld(Record r);
   // Counts the record just appended to pending_ as kept; seals the batch when full or due.
-  Status KeepLast();
+  Status KeepLast() { return KeepAdded(1); }
+  // Counts the last n records of pending_ as kept; seals the batch when full or due.
+  // REQUIRES: pending_ did not pass batch_max_records before the n were added.
+  Status KeepAdded(size_t n);
   // Batches the records in cleaned_ (what the cleaner let through).
   Status KeepCleaned();
   // Hands any partial batch to the sink.

@@ -116,9 +116,9 @@ Status JobPipeline::RunCsvChunk(const char* data, size_t len, bool final, const 
       Status m = MapCsvColumns(*header, name, &blk.col, &blk.num_fields);
       if (!m.ok()) return m;
     }
-    for (; r < recs.size(); r += kBlockRows) {
+    while (r < recs.size()) {
       if (cancel_ && cancel_->load()) return Status::Error("cancelled");
-      Status s = ProcessCsvRows(blk, recs, r, std::min(recs.size(), r + kBlockRows));
+      Status s = ProcessCsvRows(blk, recs, r, std::min(recs.size(), r + kBlockRows), &r);
       if (!s.ok()) return s;
     }
     done += used;
@@ -134,9 +134,34 @@ Status JobPipeline::RunCsvChunk(const char* data, size_t len, bool final, const 
   return Status::Ok();
 }
 
+Record* JobPipeline::CastSlots(std::vector<Record>* v, size_t base, size_t n) {
+  if (v->size() < base + n) v->resize(base + n);
+  Record* const slots = v->data() + base;
+  for (size_t k = 0; k < n; ++k) {
+    // A spare record when there is one: its values keep their storage.
+    Record& record = slots[k];
+    if (record.values.capacity() == 0 && !spare_.empty()) {
+      record = std::move(spare_.back());
+      spare_.pop_back();
+    }
+    record.values.resize(spec_.fields.size());
+  }
+  return slots;
+}
+
 Status JobPipeline::ProcessCsvRows(const CsvBlock& blk, const CsvRecords& recs, size_t begin,
-                                   size_t end) {
+                                   size_t end, size_t* next) {
   const size_t ts_cols = spec_.ts_field.empty() ? 0 : 1;
+  // When every clean op decides on one record alone, the rows are cast in place at the end
+  // of the pending batch, and the kept ones stay there: a block then ends where the batch
+  // would be full. Otherwise (a linear fill) they are cast into csv_rows_.records and go
+  // through the cleaner one by one.
+  const bool in_place = !cleaner_holds_records_;
+  if (in_place) {
+    const size_t max = std::max<size_t>(spec_.batch_max_records, 1);
+    end = std::min(end, begin + (pending_.size() < max ? max - pending_.size() : 1));
+  }
+  *next = end;
   CsvRows& rows = csv_rows_;
   rows.unescaped.resize(kBlockRows);
   rows.first_field.resize(kBlockRows);
@@ -158,20 +183,13 @@ Status JobPipeline::ProcessCsvRows(const CsvBlock& blk, const CsvRecords& recs, 
     }
     if (early != nullptr) continue;
     rows.first_field[n] = rec.first_field;
-    // A spare record when there is one: its values keep their storage.
-    if (rows.records.size() <= n) rows.records.emplace_back();
-    Record& record = rows.records[n];
-    if (record.values.capacity() == 0 && !spare_.empty()) {
-      record = std::move(spare_.back());
-      spare_.pop_back();
-    }
-    record.values.resize(spec_.fields.size());
     rows.reasons[n] = nullptr;
     ++n;
   }
+  const size_t base = in_place ? pending_.size() : 0;
+  Record* const records = CastSlots(in_place ? &pending_ : &rows.records, base, n);
   // 2. Cast column by column, the cells made from the scanned fields as they are read:
   // the timestamp, then each field, giving each row CastRecord's result.
-  Record* const records = rows.records.data();
   const char** const reasons = rows.reasons.data();
   CsvColumnCells cells;
   cells.buf = blk.buf;
@@ -197,32 +215,37 @@ Status JobPipeline::ProcessCsvRows(const CsvBlock& blk, const CsvRecords& recs, 
   if (ts_cols == 0) {
     for (size_t k = 0; k < n; ++k) records[k].ts_ms = 0;
   }
-  // 3. Row by row, in input order: count rejects, clean and batch the others. A record
-  // rejected or dropped stays for the next block; a kept one moves into the batch.
-  size_t k = 0;
+  // 3. Row by row, in input order: count rejects, clean the others. In place, the kept
+  // records close up at the front of the block's slots and the others go back to the spare
+  // list; else each record goes through the cleaner, which batches what it releases.
+  size_t k = 0;     // the row's record
+  size_t kept = 0;  // in place: records kept so far
   for (size_t r = begin; r < end; ++r) {
     const CsvRecordSpan& rec = recs.record(r);
+    const char* reason = rows.early[r - begin];
+    if (reason == nullptr) reason = reasons[k++];
+    if (reason != nullptr) {
+      position_ = blk.buf_offset + static_cast<int64_t>(rec.offset + rec.length);
+      Reject(reason, std::string_view(blk.buf + rec.offset, rec.length));
+      continue;
+    }
+    Record& record = records[k - 1];
+    if (in_place) {
+      if (CleanInPlace(&record)) continue;
+      if (kept != k - 1) std::swap(records[kept], record);
+      ++kept;
+      continue;
+    }
     position_ = blk.buf_offset + static_cast<int64_t>(rec.offset + rec.length);
-    const std::string_view raw(blk.buf + rec.offset, rec.length);
-    if (const char* early = rows.early[r - begin]) {
-      Reject(early, raw);
-      continue;
-    }
-    Record& record = records[k];
-    if (const char* reason = reasons[k++]) {
-      Reject(reason, raw);
-      continue;
-    }
-    Status s;
-    if (cleaner_holds_records_) {
-      s = CleanHeld(std::move(record));
-    } else if (!CleanInPlace(&record)) {
-      pending_.push_back(std::move(record));
-      s = KeepLast();
-    }
+    Status s = CleanHeld(std::move(record));
     if (!s.ok()) return s;
   }
-  return Status::Ok();
+  const CsvRecordSpan& last = recs.record(end - 1);
+  position_ = blk.buf_offset + static_cast<int64_t>(last.offset + last.length);
+  if (!in_place) return Status::Ok();
+  for (size_t i = kept; i < n; ++i) spare_.push_back(std::move(records[i]));
+  pending_.resize(base + kept);
+  return KeepAdded(kept);
 }
 
 }  // namespace edgeline

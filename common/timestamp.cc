@@ -26,7 +26,7 @@ Result<TimestampParser> TimestampParser::Create(const TimestampSpec& spec) {
   return p;
 }
 
-TimestampResult TimestampParser::Parse(std::string_view text) {
+TimestampResult TimestampParser::ParseText(std::string_view text) {
   LocalTime t;
   switch (spec_.format) {
     case TimestampFormat::kIso8601:

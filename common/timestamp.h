@@ -9,6 +9,7 @@
 
 #include "common/status.h"
 #include "common/time_pattern.h"
+#include "common/time_util.h"
 #include "common/timezone.h"
 
 namespace edgeline {
@@ -54,11 +55,18 @@ class TimestampParser {
   static Result<TimestampParser> Create(const TimestampSpec& spec);
 
   // Parses the whole of `text` (no surrounding spaces).
-  TimestampResult Parse(std::string_view text);
+  TimestampResult Parse(std::string_view text) {
+    int64_t ms;
+    if (spec_.format == TimestampFormat::kIso8601 && ParseIso8601UtcCached(text, iso_date_, &ms)) {
+      return {ms, nullptr};
+    }
+    return ParseText(text);
+  }
 
   TimestampFormat format() const { return spec_.format; }
 
  private:
+  TimestampResult ParseText(std::string_view text);
   TimestampResult Resolve(const LocalTime& t);
   TimestampResult Epoch(std::string_view text) const;
 

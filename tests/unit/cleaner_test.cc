@@ -1,6 +1,7 @@
-#include <catch2/catch.hpp>
-
 #include "agent/cleaner.h"
+
+#include <catch2/catch.hpp>
+#include <cmath>
 
 using namespace edgeline;
 
@@ -8,7 +9,8 @@ namespace {
 JobSpec TwoFieldSpec() {
   JobSpec s;
   s.ts_field = "ts";
-  s.fields = {{"device", FieldType::kString, false, ""}, {"temp", FieldType::kFloat, false, "degF"}};
+  s.fields = {{"device", FieldType::kString, false, ""},
+              {"temp", FieldType::kFloat, false, "degF"}};
   return s;
 }
 Record Rec(int64_t ts, Value device, Value temp) { return Record{ts, {device, temp}}; }
@@ -44,9 +46,22 @@ TEST_CASE("range drops values outside the bounds, inclusive, and lets nulls pass
   CHECK(Apply(c, Rec(1, Value{}, 100.5)) == "range");
   CHECK(Apply(c, Rec(1, Value{}, -0.1)) == "range");
   CHECK(Apply(c, Rec(1, Value{}, Value{})) == "kept");
+  // Integers are compared as numbers (the inline check leaves them to the op itself).
+  CHECK(Apply(c, Rec(1, Value{}, int64_t{100})) == "kept");
+  CHECK(Apply(c, Rec(1, Value{}, int64_t{101})) == "range");
+  CHECK(Apply(c, Rec(1, Value{}, int64_t{-1})) == "range");
+  // NaN (which no cast yields, but a convert of a huge value could) is within no bound
+  // and outside none: kept, as before the inline check.
+  CHECK(Apply(c, Rec(1, Value{}, std::nan(""))) == "kept");
   s.clean[0].max.reset();  // only a lower bound
   Cleaner c2(s);
   CHECK(Apply(c2, Rec(1, Value{}, 1e9)) == "kept");
+  CHECK(Apply(c2, Rec(1, Value{}, -1e-9)) == "range");
+  s.clean[0].min.reset();  // only an upper bound
+  s.clean[0].max = 10;
+  Cleaner c3(s);
+  CHECK(Apply(c3, Rec(1, Value{}, -1e9)) == "kept");
+  CHECK(Apply(c3, Rec(1, Value{}, 10.5)) == "range");
 }
 
 TEST_CASE("convert changes temperature units in place") {
@@ -90,8 +105,8 @@ TEST_CASE("dedup drops repeats of kept records within the horizon only") {
   CHECK(Apply(c2, Rec(0, std::string("a"), 1.0)) == "kept");
   CHECK(Apply(c2, Rec(1000, std::string("a"), 1.0)) == "dedup");  // horizon is inclusive
   CHECK(Apply(c2, Rec(2001, std::string("a"), 1.0)) == "kept");   // 1001 ms after the last kept
-  CHECK(Apply(c2, Rec(5000, std::string("b"), 1.0)) == "kept");    // evicts "a"
-  CHECK(Apply(c2, Rec(2500, std::string("a"), 1.0)) == "kept");    // "a" was evicted
+  CHECK(Apply(c2, Rec(5000, std::string("b"), 1.0)) == "kept");   // evicts "a"
+  CHECK(Apply(c2, Rec(2500, std::string("a"), 1.0)) == "kept");   // "a" was evicted
 }
 
 TEST_CASE("ops run in order and the first drop wins") {

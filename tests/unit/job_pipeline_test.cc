@@ -592,7 +592,7 @@ TEST_CASE("CSV rows cast in blocks give what casting and cleaning each row alone
   })");
   REQUIRE(parsed.ok());
   JobSpec spec = parsed.value();
-  spec.batch_max_records = 1000;
+  spec.batch_max_ms = 3600000;  // batches sealed by size only
   std::mt19937 rng(7);
   auto pick = [&](std::initializer_list<const char*> xs) {
     return std::string(xs.begin()[rng() % xs.size()]);
@@ -618,10 +618,14 @@ TEST_CASE("CSV rows cast in blocks give what casting and cleaning each row alone
     csv += row + (rng() % 3 ? "\n" : "\r\n");
   }
 
-  for (int run = 0; run < 3; ++run) {
+  for (int run = 0; run < 5; ++run) {
     const bool override_device = run == 1;
     const size_t window = run == 2 ? 100 : 64 << 10;  // scan windows splitting most rows
-    INFO("override " << override_device << ", scan window " << window);
+    // Rows are cast in place at the end of the pending batch in blocks that stop where the
+    // batch is full: batch sizes that do and do not divide the block size.
+    spec.batch_max_records = run == 3 ? 97 : run == 4 ? 1 : 1000;
+    INFO("override " << override_device << ", scan window " << window << ", batch "
+                     << spec.batch_max_records);
     // The reference: row by row through CastRecord and Cleaner::Apply.
     JobCounters want;
     std::vector<Record> want_records;
@@ -698,6 +702,13 @@ TEST_CASE("CSV rows cast in blocks give what casting and cleaning each row alone
       CHECK(got.records[i].ts_ms == want_records[i].ts_ms);
       CHECK(got.records[i].values == want_records[i].values);
     }
+    // Every batch full but the last.
+    const size_t full = want_records.size() / spec.batch_max_records;
+    const size_t rest = want_records.size() % spec.batch_max_records;
+    std::vector<size_t> want_sizes(full, spec.batch_max_records);
+    if (rest > 0) want_sizes.push_back(rest);
+    CHECK(got.batch_sizes == want_sizes);
+    CHECK(c.batches == static_cast<int64_t>(want_sizes.size()));
   }
 }
 

@@ -13,6 +13,7 @@
 #include <catch2/catch.hpp>
 #include <cstdio>
 #include <optional>
+#include <random>
 #include <string>
 
 using namespace edgeline;
@@ -380,4 +381,39 @@ TEST_CASE("ISO 8601: the reused date of the previous text never changes a result
   CHECK(Ms(stream, "2026-03-29T12:00:00") == 1774778400000);
   CHECK(Ms(stream, "2026-03-29T12:00:00.5") == 1774778400500);
   CHECK_FALSE(Ms(stream, "2026-03-29T12:00:00 ").has_value());
+}
+
+TEST_CASE("ISO 8601: the one-step path for a cached minute gives what the full parse gives") {
+  // TimestampParser::Parse takes "YYYY-MM-DDTHH:MM:SS.mmmZ" of a cached minute in one step
+  // (ParseIso8601UtcCached). Texts around that shape, each byte of ":SS.mmmZ" replaced at
+  // random by a byte that is or is not allowed there, through one parser (in Berlin, so a
+  // text without "Z" would differ from UTC) against one whose cache holds another minute
+  // (it parses a decoy text before each).
+  TimestampParser stream = Make(TimestampFormat::kIso8601, "", "Europe/Berlin");
+  TimestampParser full = Make(TimestampFormat::kIso8601, "", "Europe/Berlin");
+  const std::string minutes[] = {"2024-03-01T00:00", "2024-03-01T00:01", "2024-02-29 23:59",
+                                 "2024-13-01T00:00"};
+  const char bytes[] = "0123456789:.Zz+-/ \xb0\xff";
+  std::mt19937 rng(11);
+  int fast_shape = 0;
+  for (int i = 0; i < 200000; ++i) {
+    std::string t = minutes[rng() % 4] + ":" + std::to_string(10 + rng() % 90).substr(0, 2) + "." +
+                    std::to_string(100 + rng() % 900) + "Z";
+    const int edits = static_cast<int>(rng() % 3);
+    for (int e = 0; e < edits; ++e) t[16 + rng() % 8] = bytes[rng() % (sizeof(bytes) - 1)];
+    if (rng() % 50 == 0) t.pop_back();
+    if (rng() % 50 == 0) t += "0";
+    fast_shape += t.size() == 24 && t[23] == 'Z';
+    INFO(t);
+    REQUIRE(Ms(full, "1999-01-01T00:00:00.000Z") == 915148800000);
+    REQUIRE(Ms(stream, t) == Ms(full, t));
+  }
+  CHECK(fast_shape > 100000);
+  // Exact values (python3: datetime(2024,3,1,0,0,59,999000,tzinfo=timezone.utc)), a leap
+  // second as the full parse reads it, and seconds out of range.
+  CHECK(Ms(stream, "2024-03-01T00:00:00.000Z") == 1709251200000);
+  CHECK(Ms(stream, "2024-03-01T00:00:59.999Z") == 1709251259999);
+  CHECK(Ms(stream, "2024-03-01T00:00:60.000Z") == 1709251260000);
+  CHECK_FALSE(Ms(stream, "2024-03-01T00:00:61.000Z").has_value());
+  CHECK_FALSE(Ms(stream, "2024-03-01T00:00:5a.000Z").has_value());
 }
