@@ -183,6 +183,25 @@ bool IsNullCell(const RawCell& cell) {
          (cell.kind == RawCell::kText && cell.text.empty());
 }
 
+// Copies n <= 16 bytes with at most four loads and stores (no call to memcpy).
+__attribute__((always_inline)) inline void CopySmall(char* dst, const char* src, size_t n) {
+  if (n >= 8) {
+    uint64_t a, b;
+    std::memcpy(&a, src, 8);
+    std::memcpy(&b, src + n - 8, 8);
+    std::memcpy(dst, &a, 8);
+    std::memcpy(dst + n - 8, &b, 8);
+  } else if (n >= 4) {
+    uint32_t a, b;
+    std::memcpy(&a, src, 4);
+    std::memcpy(&b, src + n - 4, 4);
+    std::memcpy(dst, &a, 4);
+    std::memcpy(dst + n - 4, &b, 4);
+  } else {
+    for (size_t i = 0; i < n; ++i) dst[i] = src[i];
+  }
+}
+
 // Returns false on a cast error; *out is null for null cells. `decimal` is the decimal mark
 // of float text ('.' or ',').
 __attribute__((always_inline)) inline bool CastValue(const RawCell& cell, FieldType type,
@@ -196,8 +215,11 @@ __attribute__((always_inline)) inline bool CastValue(const RawCell& cell, FieldT
     if (auto* s = std::get_if<std::string>(out)) {
       // A reused record: the string's storage too, and with a text of the same length
       // (sensor ids mostly are) only its bytes change.
-      if (s->size() == cell.text.size() && !s->empty()) {
-        std::memcpy(s->data(), cell.text.data(), s->size());
+      const size_t n = cell.text.size();
+      if (s->size() == n && n > 0 && n <= 16) {
+        CopySmall(s->data(), cell.text.data(), n);
+      } else if (s->size() == n && n > 0) {
+        std::memcpy(s->data(), cell.text.data(), n);
       } else {
         s->assign(cell.text);
       }
@@ -344,25 +366,6 @@ __attribute__((always_inline)) inline const char* CastField(const RawCell& cell,
   if (!CastValue(cell, type, out, decimal)) return "cast_error";
   if (required && IsNull(*out)) return "missing_required";
   return nullptr;
-}
-
-// Copies n <= 16 bytes with at most four loads and stores (no call to memcpy).
-__attribute__((always_inline)) inline void CopySmall(char* dst, const char* src, size_t n) {
-  if (n >= 8) {
-    uint64_t a, b;
-    std::memcpy(&a, src, 8);
-    std::memcpy(&b, src + n - 8, 8);
-    std::memcpy(dst, &a, 8);
-    std::memcpy(dst + n - 8, &b, 8);
-  } else if (n >= 4) {
-    uint32_t a, b;
-    std::memcpy(&a, src, 4);
-    std::memcpy(&b, src + n - 4, 4);
-    std::memcpy(dst, &a, 4);
-    std::memcpy(dst + n - 4, &b, 4);
-  } else {
-    for (size_t i = 0; i < n; ++i) dst[i] = src[i];
-  }
 }
 
 // The commonest cells of a scanned CSV column, cast without building a RawCell: for a

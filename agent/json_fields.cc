@@ -23,60 +23,50 @@ int64_t ArrayIndex(const std::string& token) {
   return n;
 }
 
-// A value as a cell. Objects and arrays are kOther (no type casts them), and so is a
-// value simdjson cannot read as its type.
-RawCell ToCell(simdjson::ondemand::value& v) {
-  RawCell cell;
-  json_type t;
-  if (v.type().get(t)) {
-    cell.kind = RawCell::kOther;
-    return cell;
-  }
+// Sets *cell to a scalar value of type t; kOther when simdjson cannot read it as its type.
+// Inlined into the walk: it runs for every value read.
+__attribute__((always_inline)) inline void ToCell(simdjson::ondemand::value& v, json_type t,
+                                                  RawCell* cell) {
   switch (t) {
     case json_type::null:
-      cell.kind = RawCell::kNull;
-      break;
+      cell->kind = RawCell::kNull;
+      return;
     case json_type::number: {
       std::string_view raw = v.raw_json_token();
       while (!raw.empty() && (raw.back() == ' ' || raw.back() == '\t' || raw.back() == '\r' ||
                               raw.back() == '\n')) {
         raw.remove_suffix(1);
       }
-      cell.text = raw;  // the exact text: int casts must not go through a double
-      cell.kind = v.get_double().get(cell.number) ? RawCell::kOther : RawCell::kNumber;
-      break;
+      cell->text = raw;  // the exact text: int casts must not go through a double
+      cell->kind = v.get_double().get(cell->number) ? RawCell::kOther : RawCell::kNumber;
+      return;
     }
     case json_type::string: {
       std::string_view s;
-      if (v.get_string().get(s)) {
-        cell.kind = RawCell::kOther;
-      } else {
-        cell.kind = RawCell::kText;
-        cell.text = s;
-      }
-      break;
+      cell->kind = v.get_string().get(s) ? RawCell::kOther : RawCell::kText;
+      cell->text = s;
+      return;
     }
     case json_type::boolean:
-      cell.kind = v.get_bool().get(cell.boolean) ? RawCell::kOther : RawCell::kBool;
-      break;
+      cell->kind = v.get_bool().get(cell->boolean) ? RawCell::kOther : RawCell::kBool;
+      return;
     default:
-      cell.kind = RawCell::kOther;
+      cell->kind = RawCell::kOther;
   }
-  return cell;
 }
 
 // True if the field's key, whose raw text starts at `raw`, is the node's key, when that
 // needs no escaping in JSON: then the raw bytes must be the key and the closing quote.
-// Keys of up to 7 bytes (most) are one masked 8-byte compare; the bytes read past the
+// Keys of up to 15 bytes (most) are two masked 8-byte compares; the bytes read past the
 // record are within the buffer's padding.
-bool RawKeyIs(const char* raw, const char* end, const std::string& key, uint64_t word,
-              uint64_t mask) {
+bool RawKeyIs(const char* raw, const char* end, const std::string& key, const uint64_t* word,
+              const uint64_t* mask) {
   const size_t n = key.size();
   if (static_cast<size_t>(end - raw) <= n) return false;
-  if (mask != 0) {
-    uint64_t w;
-    std::memcpy(&w, raw, sizeof w);
-    return (w & mask) == word;
+  if (mask[0] != 0) {
+    uint64_t w[2];
+    std::memcpy(w, raw, sizeof w);
+    return ((w[0] & mask[0]) ^ word[0]) == 0 && ((w[1] & mask[1]) ^ word[1]) == 0;
   }
   if (raw[n] != '"') return false;
   for (size_t i = 0; i < n; ++i) {
@@ -154,13 +144,13 @@ JsonFieldPlan::JsonFieldPlan(const std::vector<std::string>& pointers)
         node.key = token;
         node.index = ArrayIndex(token);
         node.needs_escape = NeedsEscape(token);
-        if (token.size() < 8) {  // the key and its closing quote fit in one word
-          char word[8] = {}, mask[8] = {};
+        if (token.size() < 16) {  // the key and its closing quote fit in two words
+          char word[16] = {}, mask[16] = {};
           std::memcpy(word, token.data(), token.size());
           word[token.size()] = '"';
           std::memset(mask, 0xff, token.size() + 1);
-          std::memcpy(&node.word, word, 8);
-          std::memcpy(&node.mask, mask, 8);
+          std::memcpy(node.word, word, 16);
+          std::memcpy(node.mask, mask, 16);
         }
         nodes_.push_back(std::move(node));
         nodes_[id].children.push_back(next);
@@ -171,6 +161,9 @@ JsonFieldPlan::JsonFieldPlan(const std::vector<std::string>& pointers)
     }
     nodes_[id].cells.push_back(cell);
     nodes_[id].below.push_back(cell);
+  }
+  for (Node& node : nodes_) {
+    if (node.children.empty() && node.cells.size() == 1) node.leaf_cell = node.cells[0];
   }
 }
 
@@ -211,10 +204,10 @@ bool JsonFieldPlan::Visit(uint32_t id, simdjson::ondemand::value& value, const c
   const bool typed = !value.type().get(t);
   if (!node.cells.empty()) {
     RawCell cell;
-    if (typed && (t == json_type::object || t == json_type::array)) {
+    if (!typed || t == json_type::object || t == json_type::array) {
       cell.kind = RawCell::kOther;  // not consumed: the walk may go on into it
     } else {
-      cell = ToCell(value);
+      ToCell(value, t, &cell);
     }
     for (uint32_t c : node.cells) (*cells)[c] = cell;
   }
@@ -263,8 +256,21 @@ bool JsonFieldPlan::VisitObject(uint32_t id, simdjson::ondemand::object& object,
     // Unwanted values are not read: On-Demand skips them when the loop advances, and a
     // structural error inside one still surfaces there.
     if (hit == num) continue;
-    if (!Visit(node.children[hit], field.value(), end, cells)) return false;
     hint = hit + 1;
+    const uint32_t child = node.children[hit];
+    if (const int64_t cell = nodes_[child].leaf_cell; cell >= 0) {
+      // A leaf with one cell (every flat field): what Visit does for it, inline.
+      simdjson::ondemand::value value = field.value();
+      json_type t;
+      RawCell* out = &(*cells)[static_cast<size_t>(cell)];
+      if (value.type().get(t) || t == json_type::object || t == json_type::array) {
+        out->kind = RawCell::kOther;
+      } else {
+        ToCell(value, t, out);
+      }
+      continue;
+    }
+    if (!Visit(child, field.value(), end, cells)) return false;
   }
   return true;
 }

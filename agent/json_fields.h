@@ -64,9 +64,11 @@ class JsonFieldPlan {
     std::vector<uint32_t> cells;     // cells whose pointer ends here
     std::vector<uint32_t> below;     // cells whose pointer ends here or deeper
     std::vector<uint32_t> children;  // node ids
+    int64_t leaf_cell = -1;          // the one cell of a node without children, else -1
     bool has_index_child = false;
-    bool needs_escape = false;    // the key has '"', '\\' or a control character
-    uint64_t word = 0, mask = 0;  // keys < 8 bytes: the key and '"' as a masked word
+    bool needs_escape = false;  // the key has '"', '\\' or a control character
+    // Keys < 16 bytes: the key and '"' as two masked words (mask[0] == 0: a longer key).
+    uint64_t word[2] = {}, mask[2] = {};
   };
   // Walks the value of node `id` into the cells; false on a parse error.
   bool Visit(uint32_t id, simdjson::ondemand::value& value, const char* end,

@@ -86,6 +86,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     const edgeline::TimestampResult r = edgeline::CastTimestamp(cell, &p);
     Check(r.ok() || r.reject != nullptr);
   }
+  // The ISO 8601 parser in UTC (parsers[0]) with its minute cache, primed by earlier
+  // inputs and then by this one (the one-step path of ParseIso8601UtcCached), gives what
+  // the uncached parse gives.
+  const auto uncached = edgeline::ParseIso8601Ms(s);
+  for (int twice = 0; twice < 2; ++twice) {
+    const edgeline::TimestampResult r = parsers[0].Parse(s);
+    Check(r.ok() == uncached.has_value() && (!r.ok() || r.ms == *uncached));
+  }
 
   // The input as a pattern, matched against itself and a few texts.
   if (auto pattern = edgeline::TimePattern::Compile(s); pattern.ok()) {

@@ -222,3 +222,37 @@ TEST_CASE("iterate_many windows give exactly what parsing each line alone gives"
     if (bad == 0) CHECK(batched.size() == 6001);
   }
 }
+
+TEST_CASE("keys of every length up to and past two words match exactly, in both modes") {
+  // Keys under 16 bytes are compared as two masked words, longer ones byte by byte; a key
+  // that is a prefix of another, or longer by one byte, must not match. The record ends
+  // right after each key's value, with only the buffer's padding behind it.
+  const std::vector<std::string> keys = {
+      "a",         "abcdefg",         "abcdefgh",         "pressure",
+      "abcdefghi", "abcdefghijklmno", "abcdefghijklmnop", "abcdefghijklmnopq"};
+  std::vector<std::string> pointers;
+  for (const auto& k : keys) pointers.push_back("/" + k);
+  std::string text;
+  std::vector<std::string> want;
+  for (size_t i = 0; i < keys.size(); ++i) {
+    // The key itself, and decoys one byte shorter and one byte longer.
+    const std::string& k = keys[i];
+    text += "{\"" + k + "x\": 1, \"" + k.substr(0, k.size() - 1) + "\": 2, \"" + k +
+            "\": " + std::to_string(10 + i) + "}\n";
+    std::string row = "row:";
+    for (size_t j = 0; j < keys.size(); ++j) {
+      // A shorter decoy is itself one of the keys when it is k minus its last byte.
+      std::string cell = "-";
+      if (j == i) cell = "#" + std::to_string(10 + i);
+      if (keys[j] == k.substr(0, k.size() - 1)) cell = "#2";
+      row += (j ? "," : "") + cell;
+    }
+    want.push_back(row);
+  }
+  CHECK(Rows(pointers, text) == want);
+  std::vector<std::string> per_line;
+  for (const auto& s : ReadAll(pointers, text, 1024, NdjsonReader::Mode::kPerLine)) {
+    per_line.push_back(s.substr(0, s.find('@')));
+  }
+  CHECK(per_line == want);
+}
