@@ -1,5 +1,6 @@
 #include "agent/cleaner.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <limits>
 #include <string>
@@ -36,6 +37,7 @@ Cleaner::Cleaner(const JobSpec& spec)
         q.max = op.max.value_or(std::numeric_limits<double>::infinity());
         break;
       case CleanOp::kFill: {
+        all_quick_ = false;
         std::vector<FieldType> ft;
         for (int idx : op.fields) ft.push_back(types[idx]);
         fill_[i] = std::make_unique<FillOp>(op, ft);
@@ -55,6 +57,26 @@ Cleaner::Cleaner(const JobSpec& spec)
         break;
       default:
         break;
+    }
+    if (q.kind == QuickCheck::kOther) all_quick_ = false;
+  }
+}
+
+void Cleaner::QuickKeep(const Record* records, size_t n, uint8_t* keep) const {
+  std::fill(keep, keep + n, uint8_t{1});
+  for (const QuickCheck& q : quick_) {
+    if (q.kind == QuickCheck::kNotNull) {
+      for (uint32_t f = q.begin; f < q.end; ++f) {
+        const size_t field = static_cast<size_t>(quick_fields_[f]);
+        for (size_t k = 0; k < n; ++k) keep[k] &= !IsNull(records[k].values[field]);
+      }
+    } else if (q.kind == QuickCheck::kWithin) {
+      const size_t field = static_cast<size_t>(q.field);
+      for (size_t k = 0; k < n; ++k) {
+        const Value& x = records[k].values[field];
+        const double* d = std::get_if<double>(&x);
+        keep[k] &= IsNull(x) || (d != nullptr && !(*d < q.min) && !(*d > q.max));
+      }
     }
   }
 }

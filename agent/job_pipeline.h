@@ -224,13 +224,14 @@ class JobPipeline {
   size_t csv_scan_window_ = size_t{64} << 10;
   // ProcessCsvRows' storage, reused: the unescaped texts of a column's cells, each row's
   // reject reason before casting, the first scanned field of each row to cast, the
-  // records cast and their reasons.
+  // records cast, their reasons and which the clean ops surely keep.
   struct CsvRows {
     std::vector<std::string> unescaped;
     std::vector<const char*> early;
     std::vector<uint32_t> first_field;
     std::vector<Record> records;
     std::vector<const char*> reasons;
+    std::vector<uint8_t> quick;  // Cleaner::QuickKeep's result
   } csv_rows_;
   int64_t position_ = 0;
   std::unique_ptr<NdjsonReader> ndjson_;         // created at the first NDJSON chunk

@@ -5,6 +5,7 @@
 #include <simdjson.h>
 
 #include <algorithm>
+#include <iterator>
 
 #include "agent/cast.h"
 #include "agent/csv_scanner.h"
@@ -135,16 +136,24 @@ Status JobPipeline::RunCsvChunk(const char* data, size_t len, bool final, const 
 }
 
 Record* JobPipeline::CastSlots(std::vector<Record>* v, size_t base, size_t n) {
-  if (v->size() < base + n) v->resize(base + n);
+  if (v->size() < base + n) {
+    // New slots from the spare records first (their values keep their storage), moved
+    // over together.
+    const size_t take = std::min(spare_.size(), base + n - v->size());
+    v->insert(v->end(), std::make_move_iterator(spare_.end() - take),
+              std::make_move_iterator(spare_.end()));
+    spare_.resize(spare_.size() - take);
+    v->resize(base + n);
+  }
   Record* const slots = v->data() + base;
+  const size_t num_values = spec_.fields.size();
   for (size_t k = 0; k < n; ++k) {
-    // A spare record when there is one: its values keep their storage.
     Record& record = slots[k];
-    if (record.values.capacity() == 0 && !spare_.empty()) {
+    if (record.values.capacity() == 0 && !spare_.empty()) {  // moved away earlier
       record = std::move(spare_.back());
       spare_.pop_back();
     }
-    record.values.resize(spec_.fields.size());
+    if (record.values.size() != num_values) record.values.resize(num_values);
   }
   return slots;
 }
@@ -167,6 +176,7 @@ Status JobPipeline::ProcessCsvRows(const CsvBlock& blk, const CsvRecords& recs, 
   rows.first_field.resize(kBlockRows);
   rows.early.resize(kBlockRows);
   rows.reasons.resize(kBlockRows);
+  rows.quick.resize(kBlockRows);
   // 1. Each row's fate before casting (a CSV error, invalid UTF-8, the wrong number of
   // fields); the others get a record.
   size_t n = 0;
@@ -218,6 +228,10 @@ Status JobPipeline::ProcessCsvRows(const CsvBlock& blk, const CsvRecords& recs, 
   // 3. Row by row, in input order: count rejects, clean the others. In place, the kept
   // records close up at the front of the block's slots and the others go back to the spare
   // list; else each record goes through the cleaner, which batches what it releases.
+  // With only drop_null and range ops, the rows they pass are found column by column first.
+  uint8_t* const quick = rows.quick.data();
+  const bool all_quick = in_place && cleaner_.all_quick();
+  if (all_quick) cleaner_.QuickKeep(records, n, quick);
   size_t k = 0;     // the row's record
   size_t kept = 0;  // in place: records kept so far
   for (size_t r = begin; r < end; ++r) {
@@ -231,7 +245,11 @@ Status JobPipeline::ProcessCsvRows(const CsvBlock& blk, const CsvRecords& recs, 
     }
     Record& record = records[k - 1];
     if (in_place) {
-      if (CleanInPlace(&record)) continue;
+      if (all_quick && quick[k - 1]) {
+        ++counters_.read;  // what CleanInPlace counts for a record kept as it is
+      } else if (CleanInPlace(&record)) {
+        continue;
+      }
       if (kept != k - 1) std::swap(records[kept], record);
       ++kept;
       continue;
