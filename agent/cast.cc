@@ -216,12 +216,12 @@ __attribute__((always_inline)) inline bool CastValue(const RawCell& cell, FieldT
       // A reused record: the string's storage too, and with a text of the same length
       // (sensor ids mostly are) only its bytes change.
       const size_t n = cell.text.size();
-      if (s->size() == n && n > 0 && n <= 16) {
-        CopySmall(s->data(), cell.text.data(), n);
-      } else if (s->size() == n && n > 0) {
-        std::memcpy(s->data(), cell.text.data(), n);
-      } else {
+      if (s->size() != n || n == 0) {
         s->assign(cell.text);
+      } else if (n <= 16) {
+        CopySmall(s->data(), cell.text.data(), n);
+      } else {
+        std::memcpy(s->data(), cell.text.data(), n);
       }
     } else {
       out->emplace<std::string>(cell.text);

@@ -63,10 +63,6 @@ class Cleaner {
   // state; the fill ops are then empty.
   Status RestoreState(const nlohmann::json& state);
 
-  // The single-record form: applies every op to *r in place. Returns nullptr when the
-  // record is kept, else its drop reason ("drop_null", "range", "dedup", "cast", "fill",
-  // "outlier", "filter"). Repairs are counted into *repairs when given. A linear fill
-  // needs Push: here it leaves the record as it is.
   // True when every op is a drop_null or a range: then a record that QuickKeep passes is
   // kept unchanged by Apply.
   bool all_quick() const { return all_quick_; }
@@ -74,6 +70,10 @@ class Cleaner {
   // op, else 0 (Apply then decides). Column by column, for a block of records.
   void QuickKeep(const Record* records, size_t n, uint8_t* keep) const;
 
+  // The single-record form: applies every op to *r in place. Returns nullptr when the
+  // record is kept, else its drop reason ("drop_null", "range", "dedup", "cast", "fill",
+  // "outlier", "filter"). Repairs are counted into *repairs when given. A linear fill
+  // needs Push: here it leaves the record as it is.
   const char* Apply(Record* r, ReasonCounts* repairs = nullptr) {
     // The commonest outcomes of the commonest ops, inline: a drop_null that keeps the
     // record, a range that finds the value null or within its bounds.
@@ -101,9 +101,10 @@ class Cleaner {
     std::deque<std::pair<int64_t, std::string>> order;   // (event time, key) for eviction
     int64_t max_ts = INT64_MIN;
   };
-  // What Apply checks inline for op i: kNotNull (drop_null) passes when none of
-  // quick_fields_[begin, end) is null, kWithin (range) when value `field` is null or a
-  // double within [min, max] (-inf, +inf when unset); anything else goes to ApplyFrom.
+  // What Apply (and QuickKeep, column by column) checks inline for op i: kNotNull
+  // (drop_null) passes when none of quick_fields_[begin, end) is null, kWithin (range)
+  // when value `field` is null or a double within [min, max] (-inf, +inf when unset);
+  // anything else goes to ApplyFrom.
   struct QuickCheck {
     enum Kind : uint8_t { kOther, kNotNull, kWithin } kind = kOther;
     int field = -1;
