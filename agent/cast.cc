@@ -202,6 +202,20 @@ __attribute__((always_inline)) inline void CopySmall(char* dst, const char* src,
   }
 }
 
+// Overwrites *s with `text` when both have the same length, not zero (a reused record's
+// string: sensor ids mostly keep their length), and returns true; else false.
+__attribute__((always_inline)) inline bool OverwriteSameLength(std::string* s,
+                                                               std::string_view text) {
+  const size_t n = text.size();
+  if (s->size() != n || n == 0) return false;
+  if (n <= 16) {
+    CopySmall(s->data(), text.data(), n);
+  } else {
+    std::memcpy(s->data(), text.data(), n);
+  }
+  return true;
+}
+
 // Returns false on a cast error; *out is null for null cells. `decimal` is the decimal mark
 // of float text ('.' or ',').
 __attribute__((always_inline)) inline bool CastValue(const RawCell& cell, FieldType type,
@@ -213,16 +227,8 @@ __attribute__((always_inline)) inline bool CastValue(const RawCell& cell, FieldT
     }
     if (cell.kind != RawCell::kText) return false;
     if (auto* s = std::get_if<std::string>(out)) {
-      // A reused record: the string's storage too, and with a text of the same length
-      // (sensor ids mostly are) only its bytes change.
-      const size_t n = cell.text.size();
-      if (s->size() != n || n == 0) {
-        s->assign(cell.text);
-      } else if (n <= 16) {
-        CopySmall(s->data(), cell.text.data(), n);
-      } else {
-        std::memcpy(s->data(), cell.text.data(), n);
-      }
+      // A reused record: the string's storage too.
+      if (!OverwriteSameLength(s, cell.text)) s->assign(cell.text);
     } else {
       out->emplace<std::string>(cell.text);
     }
@@ -370,9 +376,9 @@ __attribute__((always_inline)) inline const char* CastField(const RawCell& cell,
 
 // The commonest cells of a scanned CSV column, cast without building a RawCell: for a
 // float, unescaped text of 4 to 8 bytes that ParseShortDecimal takes ("21.37"); for a
-// string, unescaped text no longer than 16 bytes going into a reused record's string of
-// the same length. Returns false for any other cell, which the caller casts in full
-// (CastField gives the same result for the cells taken here).
+// string, unescaped text going into a reused record's string of the same length. Returns false for
+// any other cell, which the caller casts in full (CastField gives the same result for the cells
+// taken here).
 template <FieldType kType>
 __attribute__((always_inline)) inline bool CastCommonCell(const char* buf, const CsvFieldSpan& f,
                                                           Value* out) {
@@ -391,9 +397,7 @@ __attribute__((always_inline)) inline bool CastCommonCell(const char* buf, const
     return true;
   } else if constexpr (kType == FieldType::kString) {
     std::string* v = std::get_if<std::string>(out);
-    if (v == nullptr || v->size() != f.length || f.length == 0 || f.length > 16) return false;
-    CopySmall(v->data(), p, f.length);
-    return true;
+    return v != nullptr && OverwriteSameLength(v, std::string_view(p, f.length));
   } else {
     return false;
   }
