@@ -1,19 +1,17 @@
 #include "agent/cast.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstring>
 #include <limits>
 
+#include "agent/short_decimal.h"
 #include "common/time_util.h"
 
 namespace edgeline {
 
 namespace {
-
-// Exact powers of ten: a double holds 10^k exactly up to k = 22.
-constexpr double kPow10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
-                             1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
 
 inline bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 
@@ -62,56 +60,6 @@ inline bool ScanDecimal(std::string_view t, double* fast, bool* exact) {
     *fast = e10 < 0 ? d / kPow10[-e10] : d * kPow10[e10];
     if (neg) *fast = -*fast;
   }
-  return true;
-}
-
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-constexpr bool kLittleEndian = true;
-#else
-constexpr bool kLittleEndian = false;
-#endif
-
-inline uint64_t Load4(const char* p) {
-  uint32_t v;
-  std::memcpy(&v, p, 4);
-  return v;
-}
-
-// The common shape of a sensor value, 4 to 8 bytes of digits with at most one '.' ("21.37",
-// "1013.25", "0.125"), parsed without a branch per byte: the bytes are checked and the
-// digits combined eight at a time in one 64-bit word (the "SWAR" method of fast_float and
-// simdjson). At most 8 digits make m < 2^53 and the point makes 10^frac <= 10^7: exact
-// doubles, so m / 10^frac is correctly rounded, as ScanDecimal's fast path. Returns false
-// for any other text (the caller then scans it byte by byte). REQUIRES: 4 <= n <= 8, little
-// endian.
-inline bool ParseShortDecimal(const char* p, size_t n, double* out) {
-  // Bytes 0..n-1 of x are the text, the rest zero: the two loads overlap on identical bytes.
-  const uint64_t x = Load4(p) | (Load4(p + n - 4) << (8 * (n - 4)));
-  const uint64_t used = ~uint64_t{0} >> (8 * (8 - n));
-  const uint64_t t = x ^ (0x3030303030303030 & used);  // a digit becomes 0..9, '.' 0x1E
-  // Bit 7 of each text byte that is not 0..9: adding 0x76 to the low 7 bits passes 0x7F
-  // exactly for 10..127, and bytes >= 128 have bit 7 already.
-  const uint64_t other =
-      (((t & 0x7F7F7F7F7F7F7F7F) + 0x7676767676767676) | t) & 0x8080808080808080 & used;
-  uint64_t digits = t;
-  size_t num_digits = n;
-  size_t frac = 0;
-  if (other != 0) {
-    if ((other & (other - 1)) != 0) return false;  // two or more
-    const unsigned at = static_cast<unsigned>(__builtin_ctzll(other)) / 8;
-    if (((t >> (8 * at)) & 0xFF) != ('.' ^ '0')) return false;
-    const uint64_t below = (uint64_t{1} << (8 * at)) - 1;
-    digits = (t & below) | ((t >> 8) & ~below);  // the point taken out
-    num_digits = n - 1;
-    frac = n - 1 - at;
-  }
-  // Leading zero bytes make it eight digits, the first one in the lowest byte.
-  digits <<= 8 * (8 - num_digits);
-  digits = digits * 10 + (digits >> 8);
-  digits = (((digits & 0x000000FF000000FF) * 0x000F424000000064) +
-            (((digits >> 16) & 0x000000FF000000FF) * 0x0000271000000001)) >>
-           32;
-  *out = static_cast<double>(digits) / kPow10[frac];
   return true;
 }
 
@@ -374,33 +322,15 @@ __attribute__((always_inline)) inline const char* CastField(const RawCell& cell,
   return nullptr;
 }
 
-// The commonest cells of a scanned CSV column, cast without building a RawCell: for a
-// float, unescaped text of 4 to 8 bytes that ParseShortDecimal takes ("21.37"); for a
-// string, unescaped text going into a reused record's string of the same length. Returns false for
-// any other cell, which the caller casts in full (CastField gives the same result for the cells
-// taken here).
-template <FieldType kType>
-__attribute__((always_inline)) inline bool CastCommonCell(const char* buf, const CsvFieldSpan& f,
-                                                          Value* out) {
-  if (f.escaped) return false;
-  const char* p = buf + f.offset;
-  if constexpr (kType == FieldType::kFloat) {
-    double d;
-    if (!kLittleEndian || f.length < 4 || f.length > 8 || !ParseShortDecimal(p, f.length, &d)) {
-      return false;
-    }
-    if (double* v = std::get_if<double>(out)) {
-      *v = d;
-    } else {
-      *out = d;
-    }
-    return true;
-  } else if constexpr (kType == FieldType::kString) {
-    std::string* v = std::get_if<std::string>(out);
-    return v != nullptr && OverwriteSameLength(v, std::string_view(p, f.length));
-  } else {
-    return false;
-  }
+// The commonest cells of a scanned CSV string column, cast without building a RawCell:
+// unescaped text going into a reused record's string of the same length. Returns false for
+// any other cell, which the caller casts in full (CastField gives the same result for the
+// cells taken here).
+__attribute__((always_inline)) inline bool CastCommonString(const char* buf, const CsvFieldSpan& f,
+                                                            Value* out) {
+  std::string* v = std::get_if<std::string>(out);
+  return v != nullptr && !f.escaped &&
+         OverwriteSameLength(v, std::string_view(buf + f.offset, f.length));
 }
 
 // CastField for cell k, out of line: the loop below keeps its registers for the common
@@ -415,15 +345,63 @@ template <FieldType kType>
 void CastColumnAs(const CsvColumnCells& cells, size_t n, size_t field, bool required, char decimal,
                   Record* records, const char** reasons) {
   const CsvColumnCells c = cells;  // a local copy: stores into records cannot change it
-  const bool common = c.mode == CsvColumnCells::kScanned && decimal == '.';
+  const bool common = c.mode == CsvColumnCells::kScanned && decimal == '.' && c.fields != nullptr;
   const char* const buf = c.buf;
-  const CsvFieldSpan* const fields = common && c.fields != nullptr ? c.fields + c.col : nullptr;
+  const CsvFieldSpan* const fields = common ? c.fields + c.col : nullptr;
   const uint32_t* const first_field = c.first_field;
   for (size_t k = 0; k < n; ++k) {
     Value* out = &records[k].values[field];
-    if (common && CastCommonCell<kType>(buf, fields[first_field[k]], out)) continue;
+    if constexpr (kType == FieldType::kString) {
+      if (common && CastCommonString(buf, fields[first_field[k]], out)) continue;
+    }
     const char* reason = CastCell<kType>(c, k, required, decimal, out);
     if (reason != nullptr && reasons[k] == nullptr) reasons[k] = reason;
+  }
+}
+
+// CastColumnAs for a float column of scanned cells: the short decimals among the cells
+// (4 to 8 bytes that ParseShortDecimals takes, "21.37", "-3.25") parsed together, with SIMD
+// across cells; the others cast one by one in full.
+void CastFloatColumn(const CsvColumnCells& cells, size_t n, size_t field, bool required,
+                     Record* records, const char** reasons) {
+  constexpr size_t kCells = 64;
+  constexpr uint64_t kNotDecimal = 0x2E2E2E2E;  // "....": not a short decimal
+  uint64_t words[kCells];
+  uint64_t lengths[kCells];
+  uint64_t ok[kCells];
+  double values[kCells];
+  const CsvColumnCells c = cells;
+  const char* const buf = c.buf;
+  const CsvFieldSpan* const fields = c.fields + c.col;
+  for (size_t base = 0; base < n; base += kCells) {
+    const size_t m = std::min(kCells, n - base);
+    const uint32_t* const first_field = c.first_field + base;
+    for (size_t k = 0; k < m; ++k) {
+      const CsvFieldSpan& f = fields[first_field[k]];
+      const uint32_t len = f.length;
+      // (An escaped field holds "" pairs: no short decimal, ParseShortDecimals says so.)
+      if (len - 4 <= 4) {
+        words[k] = ShortDecimalWord(buf + f.offset, len);
+        lengths[k] = len;
+      } else {
+        words[k] = kNotDecimal;
+        lengths[k] = 4;
+      }
+    }
+    ParseShortDecimals(words, lengths, m, values, ok);
+    for (size_t k = 0; k < m; ++k) {
+      Value* out = &records[base + k].values[field];
+      if (ok[k] != 0) {
+        if (double* d = std::get_if<double>(out)) {
+          *d = values[k];
+        } else {
+          *out = values[k];
+        }
+        continue;
+      }
+      const char* reason = CastCell<FieldType::kFloat>(c, base + k, required, '.', out);
+      if (reason != nullptr && reasons[base + k] == nullptr) reasons[base + k] = reason;
+    }
   }
 }
 
@@ -445,6 +423,10 @@ void CastFieldColumn(const JobSpec& spec, size_t field, const CsvColumnCells& ce
   const char decimal = spec.csv_decimal;
   switch (spec.fields[field].type) {
     case FieldType::kFloat:
+      if (kLittleEndian && cells.mode == CsvColumnCells::kScanned && decimal == '.' &&
+          cells.fields != nullptr) {
+        return CastFloatColumn(cells, n, field, required, records, reasons);
+      }
       return CastColumnAs<FieldType::kFloat>(cells, n, field, required, decimal, records, reasons);
     case FieldType::kInt:
       return CastColumnAs<FieldType::kInt>(cells, n, field, required, decimal, records, reasons);

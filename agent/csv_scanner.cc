@@ -40,29 +40,34 @@ inline uint64_t EqBytes(uint64_t w, uint8_t c) {
 inline uint64_t GatherHighBits(uint64_t h) { return ((h >> 7) * 0x0102040810204080ull) >> 56; }
 
 // Stage 1 without SIMD: for each 64-byte block, bit i of quote[b] is set iff byte i is '"',
-// bit i of structural[b] iff byte i is the delimiter or '\n'. `in` holds num_blocks * 64
-// bytes.
+// bit i of structural[b] iff byte i is the delimiter or '\n', bit i of lf[b] iff it is '\n'.
+// `in` holds num_blocks * 64 bytes.
 inline void ClassifyBlocksScalar(const uint8_t* in, size_t num_blocks, uint8_t delim,
-                                 uint64_t* quote, uint64_t* structural) {
+                                 uint64_t* quote, uint64_t* structural, uint64_t* lf) {
   for (size_t b = 0; b < num_blocks; ++b) {
     const uint8_t* p = in + b * kBlockBytes;
     uint64_t q = 0;
     uint64_t s = 0;
+    uint64_t l = 0;
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
     for (size_t i = 0; i < kBlockBytes; i += 8) {  // 8 bytes at a time (SWAR)
       uint64_t w;
       std::memcpy(&w, p + i, 8);
       q |= GatherHighBits(EqBytes(w, '"')) << i;
-      s |= GatherHighBits(EqBytes(w, delim) | EqBytes(w, '\n')) << i;
+      const uint64_t lf_bytes = EqBytes(w, '\n');
+      s |= GatherHighBits(EqBytes(w, delim) | lf_bytes) << i;
+      l |= GatherHighBits(lf_bytes) << i;
     }
 #else
     for (size_t i = 0; i < kBlockBytes; ++i) {
       q |= uint64_t{p[i] == '"'} << i;
       s |= uint64_t{p[i] == delim || p[i] == '\n'} << i;
+      l |= uint64_t{p[i] == '\n'} << i;
     }
 #endif
     quote[b] = q;
     structural[b] = s;
+    lf[b] = l;
   }
 }
 
@@ -83,11 +88,12 @@ namespace hn = hwy::HWY_NAMESPACE;
 
 // Stage 1 with SIMD; same contract as csv_detail::ClassifyBlocksScalar.
 void ClassifyBlocks(const uint8_t* HWY_RESTRICT in, size_t num_blocks, uint8_t delim,
-                    uint64_t* HWY_RESTRICT quote, uint64_t* HWY_RESTRICT structural) {
+                    uint64_t* HWY_RESTRICT quote, uint64_t* HWY_RESTRICT structural,
+                    uint64_t* HWY_RESTRICT lf) {
   const hn::CappedTag<uint8_t, csv_detail::kBlockBytes> d;
   const size_t n = hn::Lanes(d);
   if (n < 8 || csv_detail::kBlockBytes % n != 0) {  // e.g. HWY_SCALAR, or 384-bit SVE
-    csv_detail::ClassifyBlocksScalar(in, num_blocks, delim, quote, structural);
+    csv_detail::ClassifyBlocksScalar(in, num_blocks, delim, quote, structural, lf);
     return;
   }
   const auto v_quote = hn::Set(d, uint8_t{'"'});
@@ -97,16 +103,21 @@ void ClassifyBlocks(const uint8_t* HWY_RESTRICT in, size_t num_blocks, uint8_t d
     const uint8_t* p = in + b * csv_detail::kBlockBytes;
     uint64_t q = 0;
     uint64_t s = 0;
+    uint64_t l = 0;
     for (size_t i = 0; i < csv_detail::kBlockBytes; i += n) {
       const auto v = hn::LoadU(d, p + i);
       uint8_t bytes[8];
       const size_t nb = hn::StoreMaskBits(d, hn::Eq(v, v_quote), bytes);
       q |= csv_detail::LoadLE(bytes, nb) << i;
-      hn::StoreMaskBits(d, hn::Or(hn::Eq(v, v_delim), hn::Eq(v, v_lf)), bytes);
+      const auto is_lf = hn::Eq(v, v_lf);
+      hn::StoreMaskBits(d, hn::Or(hn::Eq(v, v_delim), is_lf), bytes);
       s |= csv_detail::LoadLE(bytes, nb) << i;
+      hn::StoreMaskBits(d, is_lf, bytes);
+      l |= csv_detail::LoadLE(bytes, nb) << i;
     }
     quote[b] = q;
     structural[b] = s;
+    lf[b] = l;
   }
 }
 
@@ -148,6 +159,117 @@ inline uint64_t PrefixXor(uint64_t m) {
   m ^= m << 16;
   m ^= m << 32;
   return m;
+}
+
+// The quote-free walk's input and output: where it writes and the state it goes on from and
+// leaves, as in CsvScanRun::Run.
+struct PlainWalk {
+  // In.
+  const uint8_t* in;
+  size_t n;  // bytes in buf
+  size_t max_line;
+  int comment0;                 // see CsvScanRun::Run
+  const uint64_t* struct_bits;  // stage 1 of the classified blocks
+  const uint64_t* quote_bits;
+  const uint64_t* lf_bits;
+  size_t chunk_begin;    // position of the first classified block
+  size_t chunk_blocks;   // classified blocks
+  size_t skip;           // events before it are consumed
+  CsvFieldSpan* fields;  // nf in use, room for field_room
+  size_t field_room;
+  CsvRecordSpan* records;  // nr in use, room for record_room
+  size_t record_room;
+  // In and out.
+  size_t blk;  // the block being walked
+  size_t nf;
+  size_t nr;
+  size_t fs;           // start of the current field
+  size_t rs;           // start of the current record
+  size_t first_field;  // the current record's first field
+  bool blank_next;     // out: stopped after an LF followed by CR, LF or the comment byte
+};
+
+// Stage 2 for blocks without quotes, outside quotes, from block w->blk whose events are
+// `events`: each event is a field's end, a delimiter or, where the LF mask has its bit, an
+// LF that also ends the record. Writes the spans CsvScanRun::Run's general walk writes, with
+// bit tests for byte tests, and goes on to the next block while it is classified, has no
+// quote and there is room for its spans. Returns the events of block w->blk it leaves to the
+// general walk: from an LF whose record would end at buf's end or be over max_line bytes on,
+// or (w->blank_next) those after an LF followed by CR, LF or the comment prefix's first byte
+// (blank lines and comments are the general walk's), or none with the block walked whole.
+// Out of line: in Run its state would not fit in the registers.
+__attribute__((noinline)) uint64_t WalkPlainBlocks(PlainWalk* w, uint64_t events) {
+  const uint8_t* const in = w->in;
+  const size_t n = w->n;
+  const size_t max_line = w->max_line;
+  const size_t skip = w->skip;
+  CsvFieldSpan* field = w->fields + w->nf;
+  CsvRecordSpan* record = w->records + w->nr;
+  // Room for the spans of one more block while field and record are at most these.
+  const CsvFieldSpan* const field_end = w->fields + w->field_room - (kBlockBytes + 1);
+  const CsvRecordSpan* const record_end = w->records + w->record_room - (kBlockBytes + 1);
+  size_t blk = w->blk;
+  size_t fs = w->fs;
+  size_t rs = w->rs;
+  size_t nf = w->nf;  // index of *field
+  size_t first_field = w->first_field;
+  size_t b = (blk - w->chunk_begin) / kBlockBytes;
+  while (true) {
+    const uint64_t lf = w->lf_bits[b];
+    while (events != 0) {
+      const uint64_t lfs = events & lf;
+      const uint64_t lf_bit = lfs & (uint64_t{0} - lfs);  // the next LF, 0 if none
+      uint64_t delims = events & (lf_bit - 1);            // the delimiters before it
+      while (delims != 0) {
+        const size_t j = blk + static_cast<size_t>(__builtin_ctzll(delims));
+        delims &= delims - 1;
+        *field++ =
+            CsvFieldSpan{static_cast<uint32_t>(fs), static_cast<uint32_t>(j - fs), false, false};
+        ++nf;
+        fs = j + 1;
+      }
+      if (lf_bit == 0) break;
+      events &= ~(lf_bit - 1);  // from the LF on
+      const size_t j = blk + static_cast<size_t>(__builtin_ctzll(lf_bit));
+      if (j + 1 - rs > max_line || j + 1 >= n) goto out;
+      uint32_t length = static_cast<uint32_t>(j - fs);
+      if (length > 0 && in[j - 1] == '\r') --length;
+      *field++ = CsvFieldSpan{static_cast<uint32_t>(fs), length, false, false};
+      ++nf;
+      *record++ = CsvRecordSpan{static_cast<uint32_t>(rs), static_cast<uint32_t>(j + 1 - rs),
+                                static_cast<uint32_t>(first_field),
+                                static_cast<uint32_t>(nf - first_field), CsvError::kNone};
+      first_field = nf;
+      rs = fs = j + 1;
+      events ^= lf_bit;
+      // A blank line (CR or LF) or a comment line may start here: the general walk's. A
+      // control byte below CR (rare) goes there too, which is only slower.
+      const uint8_t next = in[j + 1];  // j + 1 < n
+      if (next <= '\r' || next == w->comment0) {
+        w->blank_next = true;
+        goto out;
+      }
+    }
+    // The block is walked. On to the next if it is plain too; else the general walk ends
+    // this block (its checks of an open record's length) and goes on.
+    events = 0;
+    const size_t next_blk = blk + kBlockBytes;
+    if (next_blk >= n || b + 1 >= w->chunk_blocks || w->quote_bits[b + 1] != 0) break;
+    if (rs < next_blk && next_blk - rs > max_line) break;
+    if (field > field_end || record > record_end) break;
+    blk = next_blk;
+    ++b;
+    events = w->struct_bits[b];
+    if (skip > blk) events &= BitsFrom(skip - blk);
+  }
+out:
+  w->blk = blk;
+  w->nf = nf;
+  w->nr = static_cast<size_t>(record - w->records);
+  w->fs = fs;
+  w->rs = rs;
+  w->first_field = first_field;
+  return events;
 }
 
 }  // namespace
@@ -217,21 +339,23 @@ struct CsvScanRun {
     const size_t rest = (end - blk) % kBlockBytes;
     uint64_t* q = scanner.quote_bits_.data();
     uint64_t* s = scanner.struct_bits_.data();
-    auto classify = [&](const uint8_t* in, size_t n, uint64_t* qo, uint64_t* so) {
+    uint64_t* l = scanner.lf_bits_.data();
+    auto classify = [&](const uint8_t* in, size_t n, uint64_t* qo, uint64_t* so, uint64_t* lo) {
       if (scanner.options_.mode == CsvScanMode::kSimd) {
-        HWY_DYNAMIC_DISPATCH(ClassifyBlocks)(in, n, delim, qo, so);
+        HWY_DYNAMIC_DISPATCH(ClassifyBlocks)(in, n, delim, qo, so, lo);
       } else {
-        csv_detail::ClassifyBlocksScalar(in, n, delim, qo, so);
+        csv_detail::ClassifyBlocksScalar(in, n, delim, qo, so, lo);
       }
     };
-    if (full > 0) classify(u + blk, full, q, s);
+    if (full > 0) classify(u + blk, full, q, s, l);
     if (rest > 0) {  // the last, partial block of buf: classify a copy, drop the padding
       uint8_t tail[kBlockBytes] = {};
       std::memcpy(tail, u + blk + full * kBlockBytes, rest);
-      classify(tail, 1, q + full, s + full);
+      classify(tail, 1, q + full, s + full, l + full);
       const uint64_t valid = (uint64_t{1} << rest) - 1;
       q[full] &= valid;
       s[full] &= valid;
+      l[full] &= valid;
     }
     *chunk_begin = blk;
     *chunk_end = blk + (full + (rest > 0)) * kBlockBytes;
@@ -397,6 +521,7 @@ struct CsvScanRun {
     const uint8_t dl = delim;
     const uint64_t* const qbits = scanner.quote_bits_.data();
     const uint64_t* const sbits = scanner.struct_bits_.data();
+    const uint64_t* const lbits = scanner.lf_bits_.data();
     size_t chunk_begin = 0;
     size_t chunk_end = 0;
     CsvFieldSpan* fields = nullptr;
@@ -458,7 +583,7 @@ struct CsvScanRun {
       const size_t b = (blk - chunk_begin) / kBlockBytes;
       const uint64_t q = qbits[b] & first_mask;
       first_mask = ~uint64_t{0};
-      const uint64_t inside = PrefixXor(q) ^ carry;
+      const uint64_t inside = (q == 0 ? 0 : PrefixXor(q)) ^ carry;
       // Quotes, and delimiters and LFs outside quotes. The walk checks that each quote is
       // where the parity assumes (opening at a field start, closing before a delimiter or
       // line end, or a "" pair) and hands the record to SlowRecord otherwise, so
@@ -470,6 +595,47 @@ struct CsvScanRun {
         store_out();
         Reserve(kBlockBytes + 1, kBlockBytes + 1);
         load_out();
+      }
+      if (q == 0 && carry == 0 && !quoted) {
+        // No quote in the block and none open (the common case): the quote-free walk, up
+        // to an LF that needs more than it does.
+        PlainWalk w{in,
+                    n,
+                    max_line,
+                    comment0,
+                    sbits,
+                    qbits,
+                    lbits,
+                    chunk_begin,
+                    (chunk_end - chunk_begin) / kBlockBytes,
+                    skip,
+                    fields,
+                    out.fields_.size(),
+                    records,
+                    out.records_.size(),
+                    blk,
+                    nf,
+                    nr,
+                    fs,
+                    rs,
+                    first_field,
+                    false};
+        events = WalkPlainBlocks(&w, events);
+        blk = w.blk;
+        nf = w.nf;
+        nr = w.nr;
+        fs = w.fs;
+        rs = w.rs;
+        first_field = w.first_field;
+        if (w.blank_next) {  // as after an LF below
+          const size_t after = rs;
+          rs = fs = skip_blank(after);
+          if (rs < n && in[rs] == comment0) goto slow;
+          if (rs > after) {
+            skip = rs;
+            events &= BitsFrom(skip - blk);
+          }
+        }
       }
       while (events != 0) {
         const size_t j = blk + hwy::Num0BitsBelowLS1Bit_Nonzero64(events);
@@ -606,7 +772,10 @@ const char* CsvErrorReason(CsvError error) {
 }
 
 CsvScanner::CsvScanner(const CsvScanOptions& options)
-    : options_(options), quote_bits_(kChunkBlocks), struct_bits_(kChunkBlocks) {}
+    : options_(options),
+      quote_bits_(kChunkBlocks),
+      struct_bits_(kChunkBlocks),
+      lf_bits_(kChunkBlocks) {}
 
 void CsvScanner::Reset() {
   at_start_ = true;
