@@ -410,8 +410,23 @@ void CastFloatColumn(const CsvColumnCells& cells, size_t n, size_t field, bool r
 void CastTimestampColumn(const CsvColumnCells& cells, size_t n, TimestampParser* ts,
                          Record* records, const char** reasons) {
   const CsvColumnCells c = cells;
+  // ISO 8601 texts of the parser's current minute are read here in one step, as Parse
+  // would, from a local copy of the minute (stores into records cannot change it). (An
+  // escaped field holds a '"': never such a text.)
+  const bool iso = c.mode == CsvColumnCells::kScanned && c.fields != nullptr &&
+                   ts->format() == TimestampFormat::kIso8601;
+  IsoDateCache minute = ts->iso_minute();
   for (size_t k = 0; k < n; ++k) {
+    if (iso) {
+      const CsvFieldSpan& f = c.fields[c.first_field[k] + c.col];
+      int64_t ms;
+      if (ParseIso8601UtcCached(std::string_view(c.buf + f.offset, f.length), minute, &ms)) {
+        records[k].ts_ms = ms;
+        continue;
+      }
+    }
     const TimestampResult t = CastTimestamp(c[k], ts);
+    if (iso) minute = ts->iso_minute();
     records[k].ts_ms = t.ms;
     if (!t.ok() && reasons[k] == nullptr) reasons[k] = t.reject;
   }

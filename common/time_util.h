@@ -59,10 +59,13 @@ inline bool ParseIso8601UtcCached(std::string_view s, const IsoDateCache& cache,
   if (((((t & 0x7F7F7F7F7F7F7F7F) + 0x7676767676767676) | t) & 0x8080808080808080 & kDigits) != 0) {
     return false;
   }
-  const auto digit = [t](int i) { return static_cast<int64_t>((t >> (8 * i)) & 0xFF); };
-  const int64_t sec = digit(1) * 10 + digit(2);
+  // Byte i of u is digit i * 10 + digit i + 1 (at most 99: no carries): byte 1 the seconds,
+  // byte 4 the first two digits of the milliseconds.
+  const uint64_t u = t * 10 + (t >> 8);
+  const int64_t sec = static_cast<int64_t>((u >> 8) & 0xFF);
   if (sec > 60) return false;  // 60: a leap second, as ParseIso8601Local
-  *epoch_ms = (cache.minute_s + sec) * 1000 + digit(4) * 100 + digit(5) * 10 + digit(6);
+  const int64_t ms = static_cast<int64_t>(((u >> 32) & 0xFF) * 10 + ((t >> 48) & 0xFF));
+  *epoch_ms = (cache.minute_s + sec) * 1000 + ms;
   return true;
 }
 

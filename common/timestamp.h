@@ -64,6 +64,9 @@ class TimestampParser {
   }
 
   TimestampFormat format() const { return spec_.format; }
+  // The minute Parse reads ISO 8601 texts of in one step (ParseIso8601UtcCached); each
+  // Parse of another minute's text moves it there.
+  const IsoDateCache& iso_minute() const { return iso_date_; }
 
  private:
   TimestampResult ParseText(std::string_view text);
