@@ -38,6 +38,7 @@ const char* CastRecord(const JobSpec& spec, const std::vector<RawCell>& cells, T
 struct CsvColumnCells {
   enum Mode { kScanned, kMissing, kConstant } mode = kScanned;
   const char* buf = nullptr;
+  size_t readable = 0;  // bytes from buf that may be read (the scanned ones and beyond)
   const CsvFieldSpan* fields = nullptr;
   const uint32_t* first_field = nullptr;
   size_t col = 0;

@@ -169,6 +169,7 @@ class JobPipeline {
   // What RunCsvChunk knows of the scanned part of its chunk.
   struct CsvBlock {
     const char* buf = nullptr;  // where the scanned records' offsets start
+    size_t readable = 0;        // bytes from buf that may be read
     int64_t buf_offset = 0;     // of buf in the file
     bool all_utf8 = false;      // the whole scanned part is valid UTF-8
     std::vector<int> col;       // see MapCsvColumns

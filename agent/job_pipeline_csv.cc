@@ -101,6 +101,7 @@ Status JobPipeline::RunCsvChunk(const char* data, size_t len, bool final, const 
     const bool last = rest <= window;
     const size_t used = scanner.Scan(buf, last ? rest : window, final && last, &recs);
     blk.buf = buf;
+    blk.readable = rest;
     blk.buf_offset = base_offset + static_cast<int64_t>(done);
     // One UTF-8 check for everything consumed; record by record only if it fails.
     blk.all_utf8 = simdjson::validate_utf8(buf, used);
@@ -180,22 +181,25 @@ Status JobPipeline::ProcessCsvRows(const CsvBlock& blk, const CsvRecords& recs, 
   // 1. Each row's fate before casting (a CSV error, invalid UTF-8, the wrong number of
   // fields); the others get a record.
   size_t n = 0;
+  const char** const early = rows.early.data();
+  std::fill(early, early + (end - begin), nullptr);
   for (size_t r = begin; r < end; ++r) {
     const CsvRecordSpan& rec = recs.record(r);
-    const char*& early = rows.early[r - begin];
-    early = nullptr;
-    if (rec.error != CsvError::kNone) {
-      early = CsvErrorReason(rec.error);
-    } else if (!blk.all_utf8 && !simdjson::validate_utf8(blk.buf + rec.offset, rec.length)) {
-      early = "invalid_utf8";
-    } else if (rec.num_fields != blk.num_fields) {
-      early = "csv_field_count";
+    // (An error has no fields: the right number of fields means no error.)
+    if (rec.num_fields != blk.num_fields || !blk.all_utf8) {
+      const char*& reason = early[r - begin];
+      if (rec.error != CsvError::kNone) {
+        reason = CsvErrorReason(rec.error);
+      } else if (!blk.all_utf8 && !simdjson::validate_utf8(blk.buf + rec.offset, rec.length)) {
+        reason = "invalid_utf8";
+      } else if (rec.num_fields != blk.num_fields) {
+        reason = "csv_field_count";
+      }
+      if (reason != nullptr) continue;
     }
-    if (early != nullptr) continue;
-    rows.first_field[n] = rec.first_field;
-    rows.reasons[n] = nullptr;
-    ++n;
+    rows.first_field[n++] = rec.first_field;
   }
+  std::fill(rows.reasons.begin(), rows.reasons.begin() + static_cast<ptrdiff_t>(n), nullptr);
   const size_t base = in_place ? pending_.size() : 0;
   Record* const records = CastSlots(in_place ? &pending_ : &rows.records, base, n);
   // 2. Cast column by column, the cells made from the scanned fields as they are read:
@@ -203,6 +207,7 @@ Status JobPipeline::ProcessCsvRows(const CsvBlock& blk, const CsvRecords& recs, 
   const char** const reasons = rows.reasons.data();
   CsvColumnCells cells;
   cells.buf = blk.buf;
+  cells.readable = blk.readable;
   cells.fields = recs.num_fields() > 0 ? &recs.field(0) : nullptr;
   cells.first_field = rows.first_field.data();
   cells.unescaped = rows.unescaped.data();
@@ -236,7 +241,7 @@ Status JobPipeline::ProcessCsvRows(const CsvBlock& blk, const CsvRecords& recs, 
   size_t kept = 0;  // in place: records kept so far
   for (size_t r = begin; r < end; ++r) {
     const CsvRecordSpan& rec = recs.record(r);
-    const char* reason = rows.early[r - begin];
+    const char* reason = early[r - begin];
     if (reason == nullptr) reason = reasons[k++];
     if (reason != nullptr) {
       position_ = blk.buf_offset + static_cast<int64_t>(rec.offset + rec.length);
@@ -250,7 +255,7 @@ Status JobPipeline::ProcessCsvRows(const CsvBlock& blk, const CsvRecords& recs, 
       } else if (CleanInPlace(&record)) {
         continue;
       }
-      if (kept != k - 1) std::swap(records[kept], record);
+      if (kept != k - 1) swap(records[kept], record);  // the dropped one's storage after it
       ++kept;
       continue;
     }

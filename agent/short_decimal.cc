@@ -30,7 +30,7 @@ void ParseShortDecimalsImpl(const uint64_t* HWY_RESTRICT words,
     const auto x = hn::LoadU(d, words + i);
     const auto n8 = hn::ShiftLeft<3>(hn::LoadU(d, lengths + i));  // 8n: 32..64
     const auto used = hn::Shr(hn::Set(d, ~uint64_t{0}), hn::Sub(hn::Set(d, 64), n8));
-    auto t = hn::Xor(x, hn::And(hn::Set(d, 0x3030303030303030), used));
+    auto t = hn::Xor(hn::And(x, used), hn::And(hn::Set(d, 0x3030303030303030), used));
     // A leading '-' becomes a leading digit 0; the value is negated at the end.
     const auto neg = hn::Eq(hn::And(t, hn::Set(d, 0xFF)), hn::Set(d, '-' ^ '0'));
     t = hn::IfThenElse(neg, hn::AndNot(hn::Set(d, 0xFF), t), t);

@@ -33,12 +33,19 @@ inline uint64_t ShortDecimalWord(const char* p, size_t n) {
   return uint64_t{a} | (uint64_t{b} << (8 * (n - 4)));
 }
 
-// The text of n bytes held in x (ShortDecimalWord; the bytes above n zero) as a short
-// decimal: sets *out and returns true, or returns false for any other text (the caller then
-// scans it byte by byte). REQUIRES: 1 <= n <= 8.
+// Eight bytes at p as a little-endian word.
+inline uint64_t Load8(const char* p) {
+  uint64_t v;
+  std::memcpy(&v, p, 8);
+  return v;
+}
+
+// The text of n bytes held in the low bytes of x (ShortDecimalWord, Load8; the bytes above
+// are ignored) as a short decimal: sets *out and returns true, or returns false for any
+// other text (the caller then scans it byte by byte). REQUIRES: 1 <= n <= 8.
 inline bool ParseShortDecimalWord(uint64_t x, size_t n, double* out) {
   const uint64_t used = ~uint64_t{0} >> (8 * (8 - n));
-  const uint64_t t = x ^ (0x3030303030303030 & used);  // a digit becomes 0..9, '.' 0x1E
+  const uint64_t t = (x & used) ^ (0x3030303030303030 & used);  // a digit 0..9, '.' 0x1E
   // Bit 7 of each text byte that is not 0..9: adding 0x76 to the low 7 bits passes 0x7F
   // exactly for 10..127, and bytes >= 128 have bit 7 already.
   const uint64_t other =
@@ -79,10 +86,10 @@ inline bool ParseSignedShortDecimalWord(uint64_t x, size_t n, double* out) {
   return true;
 }
 
-// ParseSignedShortDecimalWord(words[i], lengths[i]) for each i < count, with SIMD (Highway,
-// the best target of this CPU, chosen at run time): values[i] is set and ok[i] is ~0 where it
-// takes the text, else ok[i] is 0 (and values[i] is unspecified). The same results on every
-// target. REQUIRES: 4 <= lengths[i] <= 8.
+// ParseSignedShortDecimalWord(words[i], lengths[i]) for each i < count (the bytes of words[i]
+// above lengths[i] are ignored), with SIMD (Highway, the best target of this CPU, chosen at
+// run time): values[i] is set and ok[i] is ~0 where it takes the text, else ok[i] is 0 (and
+// values[i] is unspecified). The same results on every target. REQUIRES: 4 <= lengths[i] <= 8.
 void ParseShortDecimals(const uint64_t* words, const uint64_t* lengths, size_t count,
                         double* values, uint64_t* ok);
 
