@@ -78,35 +78,27 @@ Status JobPipeline::Process(const std::vector<RawCell>& cells, std::string_view 
     return Process(override_cells_, raw);
   }
 
-  // The record is built in place at the end of the pending batch, from a spare record
-  // when there is one (its values keep their storage), and taken back if it is not kept.
-  if (spare_.empty()) {
-    pending_.emplace_back();
-  } else {
-    pending_.push_back(std::move(spare_.back()));
-    spare_.pop_back();
-  }
-  if (const char* reason = CastRecord(spec_, cells, &ts_parser_, &pending_.back())) {
-    spare_.push_back(std::move(pending_.back()));
-    pending_.pop_back();
+  // The record is built in place in the first slot after the pending batch (its values
+  // keep their storage), which stays a slot if the record is not kept.
+  if (const char* reason =
+          CastRecord(spec_, cells, &ts_parser_, CastSlots(&pending_, pending_size_, 1))) {
     Reject(reason, raw);
     return Status::Ok();
   }
+  ++pending_size_;
   return CleanLast();
 }
 
 Status JobPipeline::CleanLast() {
   if (!cleaner_holds_records_) {
-    if (CleanInPlace(&pending_.back())) {
-      spare_.push_back(std::move(pending_.back()));
-      pending_.pop_back();
+    if (CleanInPlace(&pending_[pending_size_ - 1])) {
+      --pending_size_;
       return Status::Ok();
     }
     return KeepLast();
   }
-  Record r = std::move(pending_.back());
-  pending_.pop_back();
-  return CleanHeld(std::move(r));
+  --pending_size_;
+  return CleanHeld(std::move(pending_[pending_size_]));
 }
 
 bool JobPipeline::CleanInPlace(Record* r) {
@@ -130,7 +122,7 @@ Status JobPipeline::CleanHeld(Record r) {
 Status JobPipeline::KeepAdded(size_t n) {
   if (n == 0) return Status::Ok();
   counters_.kept += static_cast<int64_t>(n);
-  const size_t size = pending_.size();
+  const size_t size = pending_size_;
   if (size == n) pending_since_ms_ = NowMs();
   // The clock is read once per kClockEvery records only (a clock read costs as much as
   // casting a record): a fast input overstays batch_max_ms by microseconds, and a slow
@@ -145,7 +137,12 @@ Status JobPipeline::KeepAdded(size_t n) {
 Status JobPipeline::KeepCleaned() {
   Status s;
   while (cleaned_next_ < cleaned_.size() && s.ok()) {
-    pending_.push_back(std::move(cleaned_[cleaned_next_++]));
+    if (pending_size_ < pending_.size()) {
+      pending_[pending_size_] = std::move(cleaned_[cleaned_next_++]);
+    } else {
+      pending_.push_back(std::move(cleaned_[cleaned_next_++]));
+    }
+    ++pending_size_;
     s = KeepLast();  // a checkpoint taken here saves cleaned_[cleaned_next_, end)
   }
   cleaned_.clear();
@@ -195,7 +192,7 @@ JobCounters JobPipeline::Snapshot() const {
 
 Status JobPipeline::FlushIfDue(int64_t now_ms) {
   if (!setup_.ok()) return setup_;
-  if (!pending_.empty() && now_ms - pending_since_ms_ >= spec_.batch_max_ms) return Seal();
+  if (pending_size_ > 0 && now_ms - pending_since_ms_ >= spec_.batch_max_ms) return Seal();
   return Status::Ok();
 }
 
@@ -208,7 +205,12 @@ Status JobPipeline::Flush() {
 }
 
 Status JobPipeline::Seal() {
-  if (!pending_.empty()) {
+  if (pending_size_ > 0) {
+    // The sink gets the batch alone: the slots after it wait in spare_.
+    std::move(pending_.begin() + static_cast<ptrdiff_t>(pending_size_), pending_.end(),
+              std::back_inserter(spare_));
+    pending_.resize(pending_size_);
+    pending_size_ = 0;
     std::vector<Record> batch;
     batch.swap(pending_);
     ++counters_.batches;  // counted before the sink runs, so its checkpoint includes it
@@ -217,12 +219,8 @@ Status JobPipeline::Seal() {
       --counters_.batches;
       return s;
     }
-    // Records the sink left in the batch are reused for the next ones: allocating and
-    // freeing a batch of records costs more than casting them. Either vector keeps its
-    // capacity.
-    if (spare_.size() < batch.size()) spare_.swap(batch);  // then move the fewer
-    std::move(batch.begin(), batch.end(), std::back_inserter(spare_));
-    batch.clear();
+    // Records the sink left in the batch are reused in place as the slots of the next
+    // ones: allocating and freeing a batch of records costs more than casting them.
     pending_.swap(batch);
     pending_.reserve(std::min<size_t>(spec_.batch_max_records, 8192));
   }

@@ -180,10 +180,10 @@ class JobPipeline {
   // cleaned and batched row by row. Sets *next to the first record not processed.
   Status ProcessCsvRows(const CsvBlock& blk, const CsvRecords& recs, size_t begin, size_t end,
                         size_t* next);
-  // Makes (*v)[base, base + n) records with one value per schema field, from spare records
-  // where it can, and returns the first.
+  // Makes (*v)[base, base + n) records with one value per schema field (reusing those
+  // there, then spare records, whose values keep their storage) and returns the first.
   Record* CastSlots(std::vector<Record>* v, size_t base, size_t n);
-  // Cleans the record just cast at the end of pending_ and counts it read; batches it or
+  // Cleans the record just added to the pending batch and counts it read; batches it or
   // what the cleaner releases.
   Status CleanLast();
   // Counts *r read and applies the clean ops to it in place; true when one drops it
@@ -192,10 +192,11 @@ class JobPipeline {
   // Counts r read and pushes it through the cleaner (a linear fill may hold it back);
   // batches what comes out.
   Status CleanHeld(Record r);
-  // Counts the record just appended to pending_ as kept; seals the batch when full or due.
+  // Counts the record just added to the pending batch as kept; seals the batch when full or
+  // due.
   Status KeepLast() { return KeepAdded(1); }
-  // Counts the last n records of pending_ as kept; seals the batch when full or due.
-  // REQUIRES: pending_ did not pass batch_max_records before the n were added.
+  // Counts the last n records of the pending batch as kept; seals the batch when full or
+  // due. REQUIRES: the batch did not pass batch_max_records before the n were added.
   Status KeepAdded(size_t n);
   // Batches the records in cleaned_ (what the cleaner let through).
   Status KeepCleaned();
@@ -217,8 +218,11 @@ class JobPipeline {
   Status setup_;                 // the first error from building ts_parser_ or cleaner_
   std::vector<Record> cleaned_;  // released by the cleaner; batched from cleaned_next_ on
   size_t cleaned_next_ = 0;
+  // pending_[0, pending_size_) is the batch being filled; the records after it are slots
+  // for the next ones, reused in place (their values keep their storage).
   std::vector<Record> pending_;
-  std::vector<Record> spare_;  // records of sealed batches the sink did not take, for reuse
+  size_t pending_size_ = 0;
+  std::vector<Record> spare_;  // more records for reuse (slots left at a Seal)
   int64_t pending_since_ms_ = 0;
   JobCounters counters_;
   CsvRecords scan_records_;  // reused by RunCsvChunk: steady-state scanning allocates nothing

@@ -169,7 +169,7 @@ Status JobPipeline::ProcessCsvRows(const CsvBlock& blk, const CsvRecords& recs, 
   const bool in_place = !cleaner_holds_records_;
   if (in_place) {
     const size_t max = std::max<size_t>(spec_.batch_max_records, 1);
-    end = std::min(end, begin + (pending_.size() < max ? max - pending_.size() : 1));
+    end = std::min(end, begin + (pending_size_ < max ? max - pending_size_ : 1));
   }
   *next = end;
   CsvRows& rows = csv_rows_;
@@ -200,7 +200,7 @@ Status JobPipeline::ProcessCsvRows(const CsvBlock& blk, const CsvRecords& recs, 
     rows.first_field[n++] = rec.first_field;
   }
   std::fill(rows.reasons.begin(), rows.reasons.begin() + static_cast<ptrdiff_t>(n), nullptr);
-  const size_t base = in_place ? pending_.size() : 0;
+  const size_t base = in_place ? pending_size_ : 0;
   Record* const records = CastSlots(in_place ? &pending_ : &rows.records, base, n);
   // 2. Cast column by column, the cells made from the scanned fields as they are read:
   // the timestamp, then each field, giving each row CastRecord's result.
@@ -266,8 +266,7 @@ Status JobPipeline::ProcessCsvRows(const CsvBlock& blk, const CsvRecords& recs, 
   const CsvRecordSpan& last = recs.record(end - 1);
   position_ = blk.buf_offset + static_cast<int64_t>(last.offset + last.length);
   if (!in_place) return Status::Ok();
-  for (size_t i = kept; i < n; ++i) spare_.push_back(std::move(records[i]));
-  pending_.resize(base + kept);
+  pending_size_ = base + kept;  // the others stay slots for the next rows
   return KeepAdded(kept);
 }
 

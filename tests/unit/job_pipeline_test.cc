@@ -618,14 +618,17 @@ TEST_CASE("CSV rows cast in blocks give what casting and cleaning each row alone
     csv += row + (rng() % 3 ? "\n" : "\r\n");
   }
 
-  for (int run = 0; run < 5; ++run) {
+  for (int run = 0; run < 8; ++run) {
     const bool override_device = run == 1;
     const size_t window = run == 2 ? 100 : 64 << 10;  // scan windows splitting most rows
     // Rows are cast in place at the end of the pending batch in blocks that stop where the
     // batch is full: batch sizes that do and do not divide the block size.
-    spec.batch_max_records = run == 3 ? 97 : run == 4 ? 1 : 1000;
+    spec.batch_max_records = run == 3 || run >= 5 ? 97 : run == 4 ? 1 : 1000;
+    // What the sink leaves in a batch is reused for later rows: the records moved out of
+    // it (0), all of them untouched (1), nothing, the vector taken (2), the first half (3).
+    const int sink_mode = run < 5 ? 0 : run - 4;
     INFO("override " << override_device << ", scan window " << window << ", batch "
-                     << spec.batch_max_records);
+                     << spec.batch_max_records << ", sink " << sink_mode);
     // The reference: row by row through CastRecord and Cleaner::Apply.
     JobCounters want;
     std::vector<Record> want_records;
@@ -675,7 +678,13 @@ TEST_CASE("CSV rows cast in blocks give what casting and cleaning each row alone
       }
     }
     Collected got;
-    JobPipeline pipeline(spec, got.Sink());
+    JobPipeline pipeline(spec, [&](std::vector<Record>&& rs) {
+      got.batch_sizes.push_back(rs.size());
+      for (auto& r : rs) got.records.push_back(sink_mode == 0 ? std::move(r) : r);
+      if (sink_mode == 2) std::vector<Record>().swap(rs);
+      if (sink_mode == 3) rs.resize(rs.size() / 2);
+      return Status::Ok();
+    });
     if (override_device) pipeline.set_field_override(0, "topic/x");
     pipeline.set_csv_scan_window(window);
     std::istringstream in(csv);
@@ -913,4 +922,73 @@ TEST_CASE("CSV float cells give ParseStrictDouble's value, whatever the texts ar
   CHECK(pipeline.counters().reasons.at("cast_error") == static_cast<int64_t>(errors));
   CHECK(kept > 15000);
   CHECK(errors > 1000);
+}
+
+TEST_CASE("what the sink leaves in a batch is reused: the same batches whatever it leaves") {
+  // NDJSON rows (record by record) with every outcome, in place and through a linear fill
+  // that holds records back; the sink moves the records out, copies them and leaves all,
+  // takes the vector, or leaves the first half. The reference: the sink that takes all.
+  const std::string in_place = R"([{"op": "drop_null", "fields": ["temp"]},
+      {"op": "range", "field": "temp", "max": 50}, {"op": "dedup", "by": ["device", "ts"]}])";
+  const std::string held = R"([{"op": "fill", "fields": ["temp"], "method": "linear",
+      "by": ["device"], "max_gap": 3, "unfilled": "keep"}, {"op": "range", "field": "temp",
+      "max": 50}])";
+  std::string text;
+  int64_t expected_in_place = 0;
+  for (int i = 0; i < 600; ++i) {
+    std::string temp = std::to_string(i % 40) + ".5";
+    if (i % 7 == 3) temp = "\"n/a\"";  // cast_error
+    if (i % 11 == 5) temp = "null";    // drop_null, or filled
+    if (i % 13 == 4) temp = "99";      // range
+    const std::string line = "{\"ts\": " + std::to_string(i) + ", \"device\": \"d" +
+                             std::to_string(i % 3) + "\", \"temp\": " + temp + "}\n";
+    text += line;
+    if (i % 17 == 9) text += line;  // a duplicate: dedup
+    expected_in_place += i % 7 != 3 && i % 11 != 5 && i % 13 != 4;
+  }
+  for (const std::string& clean : {in_place, held}) {
+    auto parsed = ParseJobSpec(R"({"job_id": "t", "version": 1, "target": {"agents": ["a"]},
+      "mode": "batch", "input": {"type": "stdin", "format": "ndjson"},
+      "schema": {"timestamp": {"field": "ts", "format": "epoch_ms"},
+                 "fields": {"device": {"type": "string"}, "temp": {"type": "float"}}},
+      "clean": )" + clean + "}");
+    REQUIRE(parsed.ok());
+    JobSpec spec = parsed.value();
+    spec.batch_max_records = 7;
+    spec.batch_max_ms = 3600000;
+    std::vector<Record> want;
+    std::vector<size_t> want_sizes;
+    std::string want_counters;
+    for (int sink_mode : {2, 0, 1, 3}) {
+      INFO((&clean == &in_place ? "in place" : "held") << ", sink " << sink_mode);
+      std::vector<Record> got;
+      std::vector<size_t> sizes;
+      JobPipeline p(spec, [&](std::vector<Record>&& rs) {
+        sizes.push_back(rs.size());
+        for (auto& r : rs) got.push_back(sink_mode == 0 ? std::move(r) : r);
+        if (sink_mode == 2) std::vector<Record>().swap(rs);
+        if (sink_mode == 3) rs.resize(rs.size() / 2);
+        return Status::Ok();
+      });
+      std::istringstream in(text);
+      REQUIRE(p.Run(in, "stdin").ok());
+      REQUIRE(p.Flush().ok());
+      if (sink_mode == 2) {
+        want = got;
+        want_sizes = sizes;
+        want_counters = p.counters().ToJson().dump();
+        if (&clean == &in_place) CHECK(p.counters().kept == expected_in_place);
+        CHECK(p.counters().read == 600 + 600 / 17);
+        continue;
+      }
+      CHECK(p.counters().ToJson().dump() == want_counters);
+      CHECK(sizes == want_sizes);
+      REQUIRE(got.size() == want.size());
+      for (size_t i = 0; i < got.size(); ++i) {
+        INFO(i);
+        CHECK(got[i].ts_ms == want[i].ts_ms);
+        CHECK(got[i].values == want[i].values);
+      }
+    }
+  }
 }
