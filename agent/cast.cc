@@ -6,7 +6,7 @@
 #include <cstring>
 #include <limits>
 
-#include "agent/short_decimal.h"
+#include "agent/column_simd.h"
 #include "common/time_util.h"
 
 namespace edgeline {
@@ -414,25 +414,59 @@ void CastFloatColumn(const CsvColumnCells& cells, size_t n, size_t field, bool r
 void CastTimestampColumn(const CsvColumnCells& cells, size_t n, TimestampParser* ts,
                          Record* records, const char** reasons) {
   const CsvColumnCells c = cells;
-  // ISO 8601 texts of the parser's current minute are read here in one step, as Parse
-  // would, from a local copy of the minute (stores into records cannot change it). (An
-  // escaped field holds a '"': never such a text.)
-  const bool iso = c.mode == CsvColumnCells::kScanned && c.fields != nullptr &&
-                   ts->format() == TimestampFormat::kIso8601;
-  IsoDateCache minute = ts->iso_minute();
-  for (size_t k = 0; k < n; ++k) {
-    if (iso) {
-      const CsvFieldSpan& f = c.fields[c.first_field[k] + c.col];
-      int64_t ms;
-      if (ParseIso8601UtcCached(std::string_view(c.buf + f.offset, f.length), minute, &ms)) {
-        records[k].ts_ms = ms;
-        continue;
-      }
-    }
+  auto cast_one = [&](size_t k) {
     const TimestampResult t = CastTimestamp(c[k], ts);
-    if (iso) minute = ts->iso_minute();
     records[k].ts_ms = t.ms;
     if (!t.ok() && reasons[k] == nullptr) reasons[k] = t.reject;
+  };
+  if (!kLittleEndian || c.mode != CsvColumnCells::kScanned || c.fields == nullptr ||
+      ts->format() != TimestampFormat::kIso8601) {
+    for (size_t k = 0; k < n; ++k) cast_one(k);
+    return;
+  }
+  // ISO 8601 texts of the parser's current minute ("YYYY-MM-DDTHH:MM:SS.mmmZ") are read
+  // together (ParseIso8601UtcColumn); the others one by one in full. A full parse of
+  // another minute moves the parser there: the cells after it are then read again.
+  constexpr size_t kCells = 64;
+  uint64_t a[kCells];
+  uint64_t b[kCells];
+  uint64_t x[kCells];
+  uint64_t ok[kCells];
+  int64_t ms[kCells];
+  const CsvFieldSpan* const fields = c.fields + c.col;
+  for (size_t base = 0; base < n; base += kCells) {
+    const size_t m = std::min(kCells, n - base);
+    for (size_t k = 0; k < m; ++k) {
+      const CsvFieldSpan& f = fields[c.first_field[base + k]];
+      const char* p = c.buf + f.offset;
+      const bool whole = f.length == 24;  // (zero words never match a minute's text)
+      a[k] = whole ? Load8(p) : 0;
+      b[k] = whole ? Load8(p + 8) : 0;
+      x[k] = whole ? Load8(p + 16) : 0;
+    }
+    for (size_t from = 0; from < m;) {
+      const IsoDateCache minute = ts->iso_minute();
+      if (minute.valid) {
+        ParseIso8601UtcColumn(a + from, b + from, x + from, m - from, minute, ms + from, ok + from);
+      } else {
+        std::fill(ok + from, ok + m, 0);
+      }
+      size_t k = from;
+      for (; k < m; ++k) {
+        if (ok[k] != 0) {
+          records[base + k].ts_ms = ms[k];
+          continue;
+        }
+        cast_one(base + k);
+        const IsoDateCache& now = ts->iso_minute();
+        if (now.valid != minute.valid || now.minute_s != minute.minute_s ||
+            std::memcmp(now.text, minute.text, sizeof(now.text)) != 0) {
+          ++k;
+          break;
+        }
+      }
+      from = k;
+    }
   }
 }
 

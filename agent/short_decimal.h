@@ -1,7 +1,7 @@
 // Short decimals, the commonest shape of a sensor value: 4 to 8 bytes of digits with at most
 // one '.' ("21.37", "1013.25", "0.125"). Parsed without a branch per byte, one at a time
-// (SWAR: the eight bytes in one uint64_t, the method of fast_float and simdjson) or a
-// column's worth at once (the same steps on SIMD vectors of such words, one cell per lane).
+// (SWAR: the eight bytes in one uint64_t, the method of fast_float and simdjson), or a
+// column's worth at once by ParseShortDecimals (agent/column_simd.h).
 // At most 8 digits make the mantissa m < 2^53 and the point makes 10^frac <= 10^7: exact
 // doubles, so m / 10^frac is correctly rounded, the value strtod gives.
 #pragma once
@@ -85,12 +85,5 @@ inline bool ParseSignedShortDecimalWord(uint64_t x, size_t n, double* out) {
   if (neg) *out = -*out;
   return true;
 }
-
-// ParseSignedShortDecimalWord(words[i], lengths[i]) for each i < count (the bytes of words[i]
-// above lengths[i] are ignored), with SIMD (Highway, the best target of this CPU, chosen at
-// run time): values[i] is set and ok[i] is ~0 where it takes the text, else ok[i] is 0 (and
-// values[i] is unspecified). The same results on every target. REQUIRES: 4 <= lengths[i] <= 8.
-void ParseShortDecimals(const uint64_t* words, const uint64_t* lengths, size_t count,
-                        double* values, uint64_t* ok);
 
 }  // namespace edgeline

@@ -36,26 +36,23 @@ struct IsoDateCache {
 };
 
 // The commonest sensor timestamp in one step: a text of 24 bytes in UTC with milliseconds,
-// "YYYY-MM-DDTHH:MM:SS.mmmZ", whose minute is the one `cache` holds. Sets *epoch_ms and
-// returns true; false for any other text (then ParseIso8601Local decides, and gives the
-// same result for every text this accepts). The seconds and the fraction are checked and
-// read eight bytes at a time.
-inline bool ParseIso8601UtcCached(std::string_view s, const IsoDateCache& cache,
-                                  int64_t* epoch_ms) {
-  if (__BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__ || s.size() != 24 || !cache.valid) return false;
-  uint64_t a, b, c, d;
-  std::memcpy(&a, s.data(), 8);
-  std::memcpy(&b, s.data() + 8, 8);
+// "YYYY-MM-DDTHH:MM:SS.mmmZ", whose minute is the one `cache` holds, given as its three
+// little-endian 8-byte words a, b, x. Sets *epoch_ms and returns true; false for any other
+// text (then ParseIso8601Local decides, and gives the same result for every text this
+// accepts). The seconds and the fraction are checked and read eight bytes at a time.
+// REQUIRES: cache.valid.
+inline bool ParseIso8601UtcWords(uint64_t a, uint64_t b, uint64_t x, const IsoDateCache& cache,
+                                 int64_t* epoch_ms) {
+  uint64_t c, d;
   std::memcpy(&c, cache.text, 8);
   std::memcpy(&d, cache.text + 8, 8);
   if ((a ^ c) | (b ^ d)) return false;
-  uint64_t x;  // ":SS.mmmZ", byte 0 lowest
-  std::memcpy(&x, s.data() + 16, 8);
+  // x is ":SS.mmmZ", byte 0 lowest.
   constexpr uint64_t kFixed = 0xFF000000FF0000FF;         // bytes 0, 3, 7
   constexpr uint64_t kDigits = 0x00FFFFFF00FFFF00;        // bytes 1, 2, 4, 5, 6
   if ((x & kFixed) != 0x5A0000002E00003A) return false;   // ':' '.' 'Z'
   const uint64_t t = (x ^ 0x3030303030303030) & kDigits;  // a digit becomes 0..9
-  // Bit 7 of each byte above 9 (as in the short-decimal parse of agent/cast.cc).
+  // Bit 7 of each byte above 9 (as in the short-decimal parse of agent/short_decimal.h).
   if (((((t & 0x7F7F7F7F7F7F7F7F) + 0x7676767676767676) | t) & 0x8080808080808080 & kDigits) != 0) {
     return false;
   }
@@ -67,6 +64,17 @@ inline bool ParseIso8601UtcCached(std::string_view s, const IsoDateCache& cache,
   const int64_t ms = static_cast<int64_t>(((u >> 32) & 0xFF) * 10 + ((t >> 48) & 0xFF));
   *epoch_ms = (cache.minute_s + sec) * 1000 + ms;
   return true;
+}
+
+// ParseIso8601UtcWords for a text.
+inline bool ParseIso8601UtcCached(std::string_view s, const IsoDateCache& cache,
+                                  int64_t* epoch_ms) {
+  if (__BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__ || s.size() != 24 || !cache.valid) return false;
+  uint64_t a, b, x;
+  std::memcpy(&a, s.data(), 8);
+  std::memcpy(&b, s.data() + 8, 8);
+  std::memcpy(&x, s.data() + 16, 8);
+  return ParseIso8601UtcWords(a, b, x, cache, epoch_ms);
 }
 
 // Parses ISO 8601 / RFC 3339 date-times: "YYYY-MM-DD[T| ]HH:MM:SS[.frac][Z|+hh:mm|-hh:mm|+hhmm]"

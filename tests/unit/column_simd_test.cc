@@ -1,4 +1,4 @@
-#include "agent/short_decimal.h"
+#include "agent/column_simd.h"
 
 #include <hwy/targets.h>
 
@@ -143,4 +143,88 @@ TEST_CASE("short decimals: every SIMD target gives the scalar parse and ParseStr
   }
   hwy::SetSupportedTargetsForTest(0);
   CHECK(taken > 5000 * targets.size());
+}
+
+TEST_CASE("ISO 8601 column: every SIMD target gives the one-text parse") {
+  // Texts of the cached minute with one byte changed (to a digit, a neighbour of the fixed
+  // bytes or a high byte) at a random place, leap seconds, other minutes, the minute of a
+  // negative epoch; against ParseIso8601UtcWords, and against ParseIso8601Ms where taken.
+  const std::vector<int64_t> targets = hwy::SupportedAndGeneratedTargets();
+  REQUIRE(!targets.empty());
+  std::mt19937_64 rng(11);
+  auto minute_of = [](const std::string& text) {
+    IsoDateCache cache;
+    LocalTime t;
+    REQUIRE(ParseIso8601Local(text, &t, &cache));
+    REQUIRE(cache.valid);
+    return cache;
+  };
+  const std::vector<std::string> minutes = {"2024-03-01T00:07", "1969-12-31T23:59",
+                                            "2016-12-31T23:59"};
+  const std::string bytes = "0123456789:.Z/;-T \xff";
+  size_t taken = 0;
+  for (const std::string& prefix : minutes) {
+    const IsoDateCache minute = minute_of(prefix + ":00.000Z");
+    std::vector<std::string> texts;
+    for (int i = 0; i < 3000; ++i) {
+      char sec[3], ms[4];
+      std::snprintf(sec, sizeof(sec), "%02d", static_cast<int>(rng() % 62));
+      std::snprintf(ms, sizeof(ms), "%03d", static_cast<int>(rng() % 1000));
+      std::string t = prefix + ":" + sec + "." + ms + "Z";
+      if (rng() % 3 == 0) t[rng() % t.size()] = bytes[rng() % bytes.size()];
+      if (rng() % 20 == 0) t = "2024-03-01T00:08:00.000Z";  // another minute
+      texts.push_back(t);
+    }
+    for (int64_t target : targets) {
+      hwy::SetSupportedTargetsForTest(target);
+      INFO("minute " << prefix << ", target " << hwy::TargetName(target));
+      for (size_t begin = 0; begin < texts.size();) {
+        const size_t count = std::min<size_t>(1 + rng() % 70, texts.size() - begin);
+        std::vector<uint64_t> a(count), b(count), x(count), ok(count);
+        std::vector<int64_t> ms(count);
+        for (size_t i = 0; i < count; ++i) {
+          const std::string& t = texts[begin + i];
+          a[i] = Load8(t.data());
+          b[i] = Load8(t.data() + 8);
+          x[i] = Load8(t.data() + 16);
+        }
+        ParseIso8601UtcColumn(a.data(), b.data(), x.data(), count, minute, ms.data(), ok.data());
+        for (size_t i = 0; i < count; ++i) {
+          const std::string& t = texts[begin + i];
+          INFO("[" << t << "]");
+          int64_t want = 0;
+          const bool want_ok = ParseIso8601UtcWords(a[i], b[i], x[i], minute, &want);
+          REQUIRE(ok[i] == (want_ok ? ~uint64_t{0} : 0));
+          if (!want_ok) continue;
+          ++taken;
+          REQUIRE(ms[i] == want);
+          const auto full = ParseIso8601Ms(t);
+          REQUIRE(full.has_value());
+          REQUIRE(*full == want);
+        }
+        begin += count;
+      }
+    }
+    hwy::SetSupportedTargetsForTest(0);
+  }
+  CHECK(taken > 3000 * targets.size());
+  // Exact values: the minute's start, a leap second, before 1970.
+  const IsoDateCache m = minute_of("1969-12-31T23:59:00Z");
+  const std::string texts[] = {"1969-12-31T23:59:00.000Z", "1969-12-31T23:59:59.999Z",
+                               "1969-12-31T23:59:60.500Z", "1969-12-31T23:59:61.000Z"};
+  uint64_t a[4], b[4], x[4], ok[4];
+  int64_t ms[4];
+  for (size_t i = 0; i < 4; ++i) {
+    a[i] = Load8(texts[i].data());
+    b[i] = Load8(texts[i].data() + 8);
+    x[i] = Load8(texts[i].data() + 16);
+  }
+  ParseIso8601UtcColumn(a, b, x, 4, m, ms, ok);
+  CHECK(ok[0] == ~uint64_t{0});
+  CHECK(ms[0] == -60000);
+  CHECK(ok[1] == ~uint64_t{0});
+  CHECK(ms[1] == -1);
+  CHECK(ok[2] == ~uint64_t{0});
+  CHECK(ms[2] == 500);
+  CHECK(ok[3] == 0);
 }

@@ -1,10 +1,12 @@
-// ParseShortDecimals (agent/short_decimal.h): ParseSignedShortDecimalWord's steps on SIMD vectors
-// of 64-bit lanes, one cell per lane, compiled once per target by Highway's foreach_target.h
-// (which re-includes this file), dispatched at run time.
-#include "agent/short_decimal.h"
+// ParseShortDecimals and ParseIso8601UtcColumn (agent/column_simd.h): the steps of the
+// one-word parses on SIMD vectors of 64-bit lanes, one cell per lane, compiled once per target by
+// Highway's foreach_target.h (which re-includes this file), dispatched at run time.
+#include "agent/column_simd.h"
+
+#include <cstring>
 
 #undef HWY_TARGET_INCLUDE
-#define HWY_TARGET_INCLUDE "agent/short_decimal.cc"
+#define HWY_TARGET_INCLUDE "agent/column_simd.cc"
 #include <hwy/foreach_target.h>  // IWYU pragma: keep
 #include <hwy/highway.h>
 
@@ -88,6 +90,54 @@ void ParseShortDecimalsImpl(const uint64_t* HWY_RESTRICT words,
   }
 }
 
+void ParseIso8601UtcColumnImpl(const uint64_t* HWY_RESTRICT a, const uint64_t* HWY_RESTRICT b,
+                               const uint64_t* HWY_RESTRICT x, size_t count,
+                               const IsoDateCache& minute, int64_t* HWY_RESTRICT ms,
+                               uint64_t* HWY_RESTRICT ok) {
+  size_t i = 0;
+#if HWY_TARGET != HWY_SCALAR
+  const hn::ScalableTag<uint64_t> d;
+  const hn::Rebind<int64_t, decltype(d)> di;
+  const size_t lanes = hn::Lanes(d);
+  uint64_t c0, c1;
+  std::memcpy(&c0, minute.text, 8);
+  std::memcpy(&c1, minute.text + 8, 8);
+  const auto text0 = hn::Set(d, c0);
+  const auto text1 = hn::Set(d, c1);
+  const auto base = hn::Set(d, static_cast<uint64_t>(minute.minute_s) * 1000);  // mod 2^64
+  const auto digits = hn::Set(d, 0x00FFFFFF00FFFF00);                           // bytes 1 2 4 5 6
+  const auto byte = hn::Set(d, 0xFF);
+  for (; i + lanes <= count; i += lanes) {
+    const auto xv = hn::LoadU(d, x + i);
+    auto take = hn::And(hn::Eq(hn::LoadU(d, a + i), text0), hn::Eq(hn::LoadU(d, b + i), text1));
+    take = hn::And(take, hn::Eq(hn::And(xv, hn::Set(d, 0xFF000000FF0000FF)),
+                                hn::Set(d, 0x5A0000002E00003A)));  // ':' '.' 'Z'
+    const auto t = hn::And(hn::Xor(xv, hn::Set(d, 0x3030303030303030)), digits);
+    const auto above9 = hn::And(
+        hn::Or(hn::Add(hn::And(t, hn::Set(d, 0x7F7F7F7F7F7F7F7F)), hn::Set(d, 0x7676767676767676)),
+               t),
+        hn::And(hn::Set(d, 0x8080808080808080), digits));
+    take = hn::And(take, hn::Eq(above9, hn::Zero(d)));
+    // Byte i of u: digit i * 10 + digit i + 1; the seconds in byte 1, the first two digits
+    // of the milliseconds in byte 4.
+    const auto u = hn::Add(hn::Add(hn::ShiftLeft<3>(t), hn::ShiftLeft<1>(t)), hn::ShiftRight<8>(t));
+    const auto sec = hn::And(hn::ShiftRight<8>(u), byte);
+    take = hn::And(take, hn::RebindMask(d, hn::Lt(hn::BitCast(di, sec), hn::Set(di, 61))));
+    const auto ms10 = hn::And(hn::ShiftRight<32>(u), byte);
+    const auto millis =
+        hn::Add(hn::Add(hn::ShiftLeft<3>(ms10), hn::ShiftLeft<1>(ms10)), hn::ShiftRight<48>(t));
+    // sec * 1000 = sec * (1024 - 16 - 8)
+    const auto sec_ms =
+        hn::Sub(hn::Sub(hn::ShiftLeft<10>(sec), hn::ShiftLeft<4>(sec)), hn::ShiftLeft<3>(sec));
+    hn::StoreU(hn::BitCast(di, hn::Add(hn::Add(base, sec_ms), millis)), di, ms + i);
+    hn::StoreU(hn::VecFromMask(d, take), d, ok + i);
+  }
+#endif
+  for (; i < count; ++i) {  // the rest, one at a time
+    ok[i] = ParseIso8601UtcWords(a[i], b[i], x[i], minute, &ms[i]) ? ~uint64_t{0} : 0;
+  }
+}
+
 }  // namespace HWY_NAMESPACE
 }  // namespace edgeline
 HWY_AFTER_NAMESPACE();
@@ -96,10 +146,16 @@ HWY_AFTER_NAMESPACE();
 namespace edgeline {
 
 HWY_EXPORT(ParseShortDecimalsImpl);
+HWY_EXPORT(ParseIso8601UtcColumnImpl);
 
 void ParseShortDecimals(const uint64_t* words, const uint64_t* lengths, size_t count,
                         double* values, uint64_t* ok) {
   HWY_DYNAMIC_DISPATCH(ParseShortDecimalsImpl)(words, lengths, count, values, ok);
+}
+
+void ParseIso8601UtcColumn(const uint64_t* a, const uint64_t* b, const uint64_t* x, size_t count,
+                           const IsoDateCache& minute, int64_t* ms, uint64_t* ok) {
+  HWY_DYNAMIC_DISPATCH(ParseIso8601UtcColumnImpl)(a, b, x, count, minute, ms, ok);
 }
 
 }  // namespace edgeline
