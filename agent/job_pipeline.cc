@@ -69,6 +69,23 @@ void JobPipeline::Reject(const std::string& reason, std::string_view raw) {
   if (reject_observer_) reject_observer_(reason, raw);
 }
 
+void JobPipeline::Reject(const char* reason, std::string_view raw) {
+  ++counters_.read;
+  ++counters_.rejected;
+  ++ReasonCount(reason);
+  if (reject_observer_) reject_observer_(reason, raw);
+}
+
+int64_t& JobPipeline::ReasonCount(const char* reason) {
+  for (const auto& [text, count] : reason_counts_) {
+    if (text == reason) return *count;
+  }
+  // A map's elements stay where they are while others are added.
+  int64_t* count = &counters_.reasons[reason];
+  reason_counts_.emplace_back(reason, count);
+  return *count;
+}
+
 Status JobPipeline::Process(const std::vector<RawCell>& cells, std::string_view raw) {
   if (override_field_ >= 0 && &cells != &override_cells_) {
     override_cells_ = cells;  // the timestamp (if any), then the schema fields
@@ -107,7 +124,7 @@ bool JobPipeline::CleanInPlace(Record* r) {
   const char* reason = cleaner_.Apply(r, &counters_.repaired);
   if (reason == nullptr) return false;
   ++counters_.dropped;
-  ++counters_.reasons[reason];
+  ++ReasonCount(reason);
   return true;
 }
 

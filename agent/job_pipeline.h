@@ -136,6 +136,7 @@ class JobPipeline {
   // Starts counting from a checkpoint's counters.
   void RestoreCounters(const JobCounters& c) {
     counters_ = c;
+    reason_counts_.clear();  // they point into the replaced counters
     Publish();
   }
   // A consistent copy of the counters as of the last batch boundary (or Flush).
@@ -203,6 +204,12 @@ class JobPipeline {
   // Hands any partial batch to the sink.
   Status Seal();
   void Reject(const std::string& reason, std::string_view raw);
+  // Reject for a reason that is a string constant (the casts', the scanner's, the clean
+  // ops'): counted through ReasonCount.
+  void Reject(const char* reason, std::string_view raw);
+  // counters_.reasons[reason] for a string constant, found by its address after the first
+  // time (a map look-up per row costs as much as casting it).
+  int64_t& ReasonCount(const char* reason);
   void Publish();
 
   const JobSpec& spec_;
@@ -225,6 +232,7 @@ class JobPipeline {
   std::vector<Record> spare_;  // more records for reuse (slots left at a Seal)
   int64_t pending_since_ms_ = 0;
   JobCounters counters_;
+  std::vector<std::pair<const char*, int64_t*>> reason_counts_;  // ReasonCount's
   CsvRecords scan_records_;  // reused by RunCsvChunk: steady-state scanning allocates nothing
   size_t csv_scan_window_ = size_t{64} << 10;
   // ProcessCsvRows' storage, reused: the unescaped texts of a column's cells, each row's

@@ -231,8 +231,8 @@ Status JobPipeline::ProcessCsvRows(const CsvBlock& blk, const CsvRecords& recs, 
     for (size_t k = 0; k < n; ++k) records[k].ts_ms = 0;
   }
   // 3. Row by row, in input order: count rejects, clean the others. In place, the kept
-  // records close up at the front of the block's slots and the others go back to the spare
-  // list; else each record goes through the cleaner, which batches what it releases.
+  // records close up at the front of the block's slots and the others stay slots after
+  // them; else each record goes through the cleaner, which batches what it releases.
   // With only drop_null and range ops, the rows they pass are found column by column first.
   uint8_t* const quick = rows.quick.data();
   const bool all_quick = in_place && cleaner_.all_quick();
