@@ -97,13 +97,30 @@ Status JobPipeline::Process(const std::vector<RawCell>& cells, std::string_view 
 
   // The record is built in place in the first slot after the pending batch (its values
   // keep their storage), which stays a slot if the record is not kept.
-  if (const char* reason =
-          CastRecord(spec_, cells, &ts_parser_, CastSlots(&pending_, pending_size_, 1))) {
+  if (const char* reason = CastRecord(spec_, cells, &ts_parser_, NextSlot())) {
     Reject(reason, raw);
     return Status::Ok();
   }
   ++pending_size_;
   return CleanLast();
+}
+
+Record* JobPipeline::NextSlot() {
+  if (pending_size_ < pending_.size()) {
+    Record& r = pending_[pending_size_];
+    if (r.values.capacity() == 0 && !spare_.empty()) {  // moved away earlier
+      r = std::move(spare_.back());
+      spare_.pop_back();
+    }
+    return &r;
+  }
+  if (spare_.empty()) {
+    pending_.emplace_back();
+  } else {
+    pending_.push_back(std::move(spare_.back()));
+    spare_.pop_back();
+  }
+  return &pending_.back();
 }
 
 Status JobPipeline::CleanLast() {

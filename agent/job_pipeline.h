@@ -184,6 +184,8 @@ class JobPipeline {
   // Makes (*v)[base, base + n) records with one value per schema field (reusing those
   // there, then spare records, whose values keep their storage) and returns the first.
   Record* CastSlots(std::vector<Record>* v, size_t base, size_t n);
+  // The first slot after the pending batch, for one record (CastRecord sizes its values).
+  Record* NextSlot();
   // Cleans the record just added to the pending batch and counts it read; batches it or
   // what the cleaner releases.
   Status CleanLast();
