@@ -863,7 +863,7 @@ TEST_CASE("malformed clean state is refused and the clean ops start empty") {
 }
 
 TEST_CASE("CSV float cells give ParseStrictDouble's value, whatever the texts around them") {
-  // The column cast reads the commonest texts on a short path (CastCommonCell); each value
+  // The column cast reads the commonest texts together (ParseShortDecimals); each value
   // must still be what the text alone gives. Runs of texts of one layout, broken by others
   // of the same length with the point elsewhere or another byte in its place, signs,
   // exponents and junk.
