@@ -216,7 +216,8 @@ __attribute__((noinline)) uint64_t WalkPlainBlocks(PlainWalk* w, uint64_t events
   uint32_t first_field = static_cast<uint32_t>(w->first_field);
   size_t b = (blk - w->chunk_begin) / kBlockBytes;
   // The last block to go on to: classified, and starting before n.
-  const size_t last_b = std::min(w->chunk_blocks, (n - w->chunk_begin + kBlockBytes - 1) / kBlockBytes) - 1;
+  const size_t blocks_before_n = (n - w->chunk_begin + kBlockBytes - 1) / kBlockBytes;
+  const size_t last_b = std::min(w->chunk_blocks, blocks_before_n) - 1;
   while (true) {
     const uint64_t lf = w->lf_bits[b];
     while (events != 0) {
