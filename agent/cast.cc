@@ -345,7 +345,7 @@ template <FieldType kType>
 void CastColumnAs(const CsvColumnCells& cells, size_t n, size_t field, bool required, char decimal,
                   Record* records, const char** reasons) {
   const CsvColumnCells c = cells;  // a local copy: stores into records cannot change it
-  const bool common = c.mode == CsvColumnCells::kScanned && decimal == '.' && c.fields != nullptr;
+  const bool common = c.mode == CsvColumnCells::kScanned && c.fields != nullptr;
   const char* const buf = c.buf;
   const CsvFieldSpan* const fields = common ? c.fields + c.col : nullptr;
   const uint32_t* const first_field = c.first_field;

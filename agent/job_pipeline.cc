@@ -106,21 +106,10 @@ Status JobPipeline::Process(const std::vector<RawCell>& cells, std::string_view 
 }
 
 Record* JobPipeline::NextSlot() {
-  if (pending_size_ < pending_.size()) {
-    Record& r = pending_[pending_size_];
-    if (r.values.capacity() == 0 && !spare_.empty()) {  // moved away earlier
-      r = std::move(spare_.back());
-      spare_.pop_back();
-    }
-    return &r;
-  }
-  if (spare_.empty()) {
-    pending_.emplace_back();
-  } else {
-    pending_.push_back(std::move(spare_.back()));
-    spare_.pop_back();
-  }
-  return &pending_.back();
+  if (pending_size_ == pending_.size()) pending_.emplace_back();
+  Record* r = &pending_[pending_size_];
+  TakeSpareIfEmpty(r);
+  return r;
 }
 
 Status JobPipeline::CleanLast() {

@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "agent/cleaner.h"
@@ -186,6 +187,14 @@ class JobPipeline {
   Record* CastSlots(std::vector<Record>* v, size_t base, size_t n);
   // The first slot after the pending batch, for one record (CastRecord sizes its values).
   Record* NextSlot();
+  // A record without storage of its own (new, or moved away by the sink or the cleaner)
+  // takes a spare record's, when there is one.
+  void TakeSpareIfEmpty(Record* r) {
+    if (r->values.capacity() == 0 && !spare_.empty()) {
+      *r = std::move(spare_.back());
+      spare_.pop_back();
+    }
+  }
   // Cleans the record just added to the pending batch and counts it read; batches it or
   // what the cleaner releases.
   Status CleanLast();

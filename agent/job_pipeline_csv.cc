@@ -150,10 +150,7 @@ Record* JobPipeline::CastSlots(std::vector<Record>* v, size_t base, size_t n) {
   const size_t num_values = spec_.fields.size();
   for (size_t k = 0; k < n; ++k) {
     Record& record = slots[k];
-    if (record.values.capacity() == 0 && !spare_.empty()) {  // moved away earlier
-      record = std::move(spare_.back());
-      spare_.pop_back();
-    }
+    TakeSpareIfEmpty(&record);
     if (record.values.size() != num_values) record.values.resize(num_values);
   }
   return slots;
