@@ -359,53 +359,102 @@ void CastColumnAs(const CsvColumnCells& cells, size_t n, size_t field, bool requ
   }
 }
 
-// CastColumnAs for a float column of scanned cells: the short decimals among the cells
-// (4 to 8 bytes that ParseShortDecimals takes, "21.37", "-3.25") parsed together, with SIMD
-// across cells; the others cast one by one in full.
-void CastFloatColumn(const CsvColumnCells& cells, size_t n, size_t field, bool required,
-                     Record* records, const char** reasons) {
-  constexpr size_t kCells = 64;
+// A float column of scanned cells (CsvColumnCells::kScanned, decimal '.'): its cells and
+// the schema field they are cast to.
+struct FloatColumn {
+  const CsvColumnCells* cells;
+  size_t field;
+  bool required;
+};
+
+bool IsFloatColumn(const JobSpec& spec, size_t field, const CsvColumnCells& cells) {
+  return kLittleEndian && spec.fields[field].type == FieldType::kFloat &&
+         spec.csv_decimal == '.' && cells.mode == CsvColumnCells::kScanned &&
+         cells.fields != nullptr;
+}
+
+// CastColumnAs for kCols float columns side by side (their cells come from the same scanned
+// rows): the short decimals among the cells (4 to 8 bytes that ParseShortDecimals takes,
+// "21.37", "-3.25") of a run of rows parsed together, with SIMD across cells; the others
+// cast one by one in full. Row by row, the columns in order: each row keeps the reason of
+// its first column that fails, as one column after the other would.
+template <size_t kCols>
+void CastFloatColumns(const FloatColumn* columns, size_t n, Record* records,
+                      const char** reasons) {
+  constexpr size_t kRows = 64;
+  constexpr size_t kCells = kRows * kCols;
   constexpr uint64_t kNotDecimal = 0x2E2E2E2E;  // "....": not a short decimal
   uint64_t words[kCells];
   uint64_t lengths[kCells];
   uint64_t ok[kCells];
   double values[kCells];
-  const CsvColumnCells c = cells;
+  const CsvColumnCells& c = *columns[0].cells;
   const char* const buf = c.buf;
   const size_t readable = c.readable;
-  const CsvFieldSpan* const fields = c.fields + c.col;
-  for (size_t base = 0; base < n; base += kCells) {
-    const size_t m = std::min(kCells, n - base);
+  const CsvFieldSpan* const fields = c.fields;
+  size_t col[kCols];
+  size_t field[kCols];
+  for (size_t j = 0; j < kCols; ++j) {
+    col[j] = columns[j].cells->col;
+    field[j] = columns[j].field;
+  }
+  for (size_t base = 0; base < n; base += kRows) {
+    const size_t m = std::min(kRows, n - base);
     const uint32_t* const first_field = c.first_field + base;
     for (size_t k = 0; k < m; ++k) {
-      const CsvFieldSpan& f = fields[first_field[k]];
-      const uint32_t len = f.length;
-      // (An escaped field holds "" pairs: no short decimal, ParseShortDecimals says so.)
-      if (len - 4 <= 4) {
-        // Eight bytes in one load where they may be read (the bytes after the text are
-        // ignored), else only the text's.
-        const char* p = buf + f.offset;
-        words[k] = f.offset + 8 <= readable ? Load8(p) : ShortDecimalWord(p, len);
-        lengths[k] = len;
-      } else {
-        words[k] = kNotDecimal;
-        lengths[k] = 4;
-      }
-    }
-    ParseShortDecimals(words, lengths, m, values, ok);
-    for (size_t k = 0; k < m; ++k) {
-      Value* out = &records[base + k].values[field];
-      if (ok[k] != 0) {
-        if (double* d = std::get_if<double>(out)) {
-          *d = values[k];
+      const CsvFieldSpan* const row = fields + first_field[k];
+      for (size_t j = 0; j < kCols; ++j) {
+        const CsvFieldSpan& f = row[col[j]];
+        const uint32_t len = f.length;
+        const size_t i = k * kCols + j;
+        // (An escaped field holds "" pairs: no short decimal, ParseShortDecimals says so.)
+        if (len - 4 <= 4) {
+          // Eight bytes in one load where they may be read (the bytes after the text are
+          // ignored), else only the text's.
+          const char* p = buf + f.offset;
+          words[i] = f.offset + 8 <= readable ? Load8(p) : ShortDecimalWord(p, len);
+          lengths[i] = len;
         } else {
-          *out = values[k];
+          words[i] = kNotDecimal;
+          lengths[i] = 4;
         }
-        continue;
       }
-      const char* reason = CastCell<FieldType::kFloat>(c, base + k, required, '.', out);
-      if (reason != nullptr && reasons[base + k] == nullptr) reasons[base + k] = reason;
     }
+    ParseShortDecimals(words, lengths, m * kCols, values, ok);
+    for (size_t k = 0; k < m; ++k) {
+      Value* const row = records[base + k].values.data();
+      for (size_t j = 0; j < kCols; ++j) {
+        const size_t i = k * kCols + j;
+        Value* out = row + field[j];
+        if (ok[i] != 0) {
+          if (double* d = std::get_if<double>(out)) {
+            *d = values[i];
+          } else {
+            *out = values[i];
+          }
+          continue;
+        }
+        const char* reason =
+            CastCell<FieldType::kFloat>(*columns[j].cells, base + k, columns[j].required, '.', out);
+        if (reason != nullptr && reasons[base + k] == nullptr) reasons[base + k] = reason;
+      }
+    }
+  }
+}
+
+void CastFieldColumn(const JobSpec& spec, size_t field, const CsvColumnCells& cells, size_t n,
+                     Record* records, const char** reasons) {
+  const bool required = spec.fields[field].required;
+  const char decimal = spec.csv_decimal;
+  switch (spec.fields[field].type) {
+    case FieldType::kFloat:
+      return CastColumnAs<FieldType::kFloat>(cells, n, field, required, decimal, records, reasons);
+    case FieldType::kInt:
+      return CastColumnAs<FieldType::kInt>(cells, n, field, required, decimal, records, reasons);
+    case FieldType::kString:
+      return CastColumnAs<FieldType::kString>(cells, n, field, required, decimal, records, reasons);
+    case FieldType::kBool:
+      return CastColumnAs<FieldType::kBool>(cells, n, field, required, decimal, records, reasons);
   }
 }
 
@@ -470,23 +519,34 @@ void CastTimestampColumn(const CsvColumnCells& cells, size_t n, TimestampParser*
   }
 }
 
-void CastFieldColumn(const JobSpec& spec, size_t field, const CsvColumnCells& cells, size_t n,
-                     Record* records, const char** reasons) {
-  const bool required = spec.fields[field].required;
-  const char decimal = spec.csv_decimal;
-  switch (spec.fields[field].type) {
-    case FieldType::kFloat:
-      if (kLittleEndian && cells.mode == CsvColumnCells::kScanned && decimal == '.' &&
-          cells.fields != nullptr) {
-        return CastFloatColumn(cells, n, field, required, records, reasons);
-      }
-      return CastColumnAs<FieldType::kFloat>(cells, n, field, required, decimal, records, reasons);
-    case FieldType::kInt:
-      return CastColumnAs<FieldType::kInt>(cells, n, field, required, decimal, records, reasons);
-    case FieldType::kString:
-      return CastColumnAs<FieldType::kString>(cells, n, field, required, decimal, records, reasons);
-    case FieldType::kBool:
-      return CastColumnAs<FieldType::kBool>(cells, n, field, required, decimal, records, reasons);
+void CastFieldColumns(const JobSpec& spec, const CsvColumnCells* cells, size_t n, Record* records,
+                      const char** reasons) {
+  constexpr size_t kMaxRun = 4;
+  const size_t num = spec.fields.size();
+  for (size_t i = 0; i < num;) {
+    FloatColumn run[kMaxRun];
+    size_t len = 0;
+    for (; len < kMaxRun && i + len < num && IsFloatColumn(spec, i + len, cells[i + len]); ++len) {
+      run[len] = FloatColumn{&cells[i + len], i + len, spec.fields[i + len].required};
+    }
+    switch (len) {
+      case 0:
+        CastFieldColumn(spec, i, cells[i], n, records, reasons);
+        len = 1;
+        break;
+      case 1:
+        CastFloatColumns<1>(run, n, records, reasons);
+        break;
+      case 2:
+        CastFloatColumns<2>(run, n, records, reasons);
+        break;
+      case 3:
+        CastFloatColumns<3>(run, n, records, reasons);
+        break;
+      default:
+        CastFloatColumns<kMaxRun>(run, n, records, reasons);
+    }
+    i += len;
   }
 }
 

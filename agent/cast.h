@@ -59,12 +59,15 @@ struct CsvColumnCells {
 // of the column's type inlined and the cells read from the scanned spans. Row k's record
 // is records[k] (whose values must already have one slot per schema field); reasons[k]
 // (nullptr: none yet) is set to the column's reject reason unless it holds one already, so
-// casting the timestamp column and then each field in schema order leaves CastRecord's
-// reason for each row. A rejected row's record holds partial values.
+// casting the timestamp column and then the fields leaves CastRecord's reason for each
+// row. A rejected row's record holds partial values.
 void CastTimestampColumn(const CsvColumnCells& cells, size_t n, TimestampParser* ts,
                          Record* records, const char** reasons);
-void CastFieldColumn(const JobSpec& spec, size_t field, const CsvColumnCells& cells, size_t n,
-                     Record* records, const char** reasons);
+// Every schema field's column, cells[i] holding field i's cells (all from the same scanned
+// rows). Neighbouring float columns are read side by side, row by row: one loop and one
+// SIMD parse for their cells.
+void CastFieldColumns(const JobSpec& spec, const CsvColumnCells* cells, size_t n, Record* records,
+                      const char** reasons);
 
 // The `cast` clean op: converts an already typed value to `to`. Returns false when it
 // can't (the op's on_error decides: reject or null). Null stays null; so does "" cast

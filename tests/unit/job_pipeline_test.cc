@@ -925,6 +925,73 @@ TEST_CASE("CSV float cells give ParseStrictDouble's value, whatever the texts ar
   CHECK(errors > 1000);
 }
 
+TEST_CASE("neighbouring float columns cast side by side keep each row's first reason") {
+  // Fields a..e are a run of five float columns (read four, then one, side by side), s a
+  // string between them and z, the file's columns in another order. A row failing in two
+  // columns is rejected with the first one's reason: cast_error or missing_required.
+  auto parsed = ParseJobSpec(R"({
+    "job_id": "t", "version": 1, "target": {"agents": ["a"]}, "mode": "batch",
+    "input": {"type": "stdin", "format": "csv"},
+    "schema": {"fields": {"a": {"type": "float", "required": true}, "b": {"type": "float"},
+                          "c": {"type": "float", "required": true}, "d": {"type": "float"},
+                          "e": {"type": "float"}, "s": {"type": "string"},
+                          "z": {"type": "float", "required": true}}}
+  })");
+  REQUIRE(parsed.ok());
+  const JobSpec& spec = parsed.value();
+  std::mt19937 rng(11);
+  const char* const texts[] = {"21.5", "-3.25", "1013.25", "0.125", "12345678", "-0.5",
+                               "7",    "",      "x1",      "1e1",   "\"7\""};
+  // The file's column order: z s e d c b a. Cells in schema order for CastRecord.
+  std::string csv = "z,s,e,d,c,b,a\n";
+  std::vector<std::vector<std::string>> rows;
+  for (int i = 0; i < 4000; ++i) {
+    std::vector<std::string> cell(7);  // a b c d e s z
+    for (size_t f = 0; f < 7; ++f) {
+      cell[f] = rng() % 3 ? texts[rng() % 7] : texts[rng() % std::size(texts)];
+    }
+    cell[5] = "pi-" + std::to_string(i);
+    csv += cell[6] + "," + cell[5] + "," + cell[4] + "," + cell[3] + "," + cell[2] + "," +
+           cell[1] + "," + cell[0] + "\n";
+    rows.push_back(cell);
+  }
+  JobCounters want;
+  std::vector<Record> want_records;
+  for (const auto& cell : rows) {
+    std::vector<RawCell> cells(7);
+    for (size_t f = 0; f < 7; ++f) {
+      const bool quoted = cell[f].size() > 1 && cell[f][0] == '"';
+      cells[f].text = quoted ? std::string_view(cell[f]).substr(1, cell[f].size() - 2)
+                             : std::string_view(cell[f]);
+      cells[f].kind = cell[f].empty() ? RawCell::kNull : RawCell::kText;
+    }
+    Record r;
+    if (const char* why = CastRecord(spec, cells, nullptr, &r)) {
+      ++want.rejected;
+      ++want.reasons[why];
+    } else {
+      want_records.push_back(std::move(r));
+    }
+  }
+  Collected got;
+  JobPipeline pipeline(spec, got.Sink());
+  std::istringstream in(csv);
+  REQUIRE(pipeline.Run(in, "stdin").ok());
+  REQUIRE(pipeline.Flush().ok());
+  const JobCounters& c = pipeline.counters();
+  CHECK(c.read == 4000);
+  CHECK(c.rejected == want.rejected);
+  CHECK(c.reasons == want.reasons);
+  CHECK(c.reasons.at("cast_error") > 400);
+  CHECK(c.reasons.at("missing_required") > 200);
+  REQUIRE(got.records.size() == want_records.size());
+  CHECK(got.records.size() > 1000);
+  for (size_t i = 0; i < want_records.size(); ++i) {
+    INFO(i);
+    CHECK(got.records[i].values == want_records[i].values);
+  }
+}
+
 TEST_CASE("what the sink leaves in a batch is reused: the same batches whatever it leaves") {
   // NDJSON rows (record by record) with every outcome, in place and through a linear fill
   // that holds records back; the sink moves the records out, copies them and leaves all,
