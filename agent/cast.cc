@@ -368,9 +368,8 @@ struct FloatColumn {
 };
 
 bool IsFloatColumn(const JobSpec& spec, size_t field, const CsvColumnCells& cells) {
-  return kLittleEndian && spec.fields[field].type == FieldType::kFloat &&
-         spec.csv_decimal == '.' && cells.mode == CsvColumnCells::kScanned &&
-         cells.fields != nullptr;
+  return kLittleEndian && spec.fields[field].type == FieldType::kFloat && spec.csv_decimal == '.' &&
+         cells.mode == CsvColumnCells::kScanned && cells.fields != nullptr;
 }
 
 // CastColumnAs for kCols float columns side by side (their cells come from the same scanned
@@ -379,8 +378,7 @@ bool IsFloatColumn(const JobSpec& spec, size_t field, const CsvColumnCells& cell
 // cast one by one in full. Row by row, the columns in order: each row keeps the reason of
 // its first column that fails, as one column after the other would.
 template <size_t kCols>
-void CastFloatColumns(const FloatColumn* columns, size_t n, Record* records,
-                      const char** reasons) {
+void CastFloatColumns(const FloatColumn* columns, size_t n, Record* records, const char** reasons) {
   constexpr size_t kRows = 64;
   constexpr size_t kCells = kRows * kCols;
   constexpr uint64_t kNotDecimal = 0x2E2E2E2E;  // "....": not a short decimal

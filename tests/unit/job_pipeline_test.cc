@@ -951,8 +951,8 @@ TEST_CASE("neighbouring float columns cast side by side keep each row's first re
       cell[f] = rng() % 3 ? texts[rng() % 7] : texts[rng() % std::size(texts)];
     }
     cell[5] = "pi-" + std::to_string(i);
-    csv += cell[6] + "," + cell[5] + "," + cell[4] + "," + cell[3] + "," + cell[2] + "," +
-           cell[1] + "," + cell[0] + "\n";
+    csv += cell[6] + "," + cell[5] + "," + cell[4] + "," + cell[3] + "," + cell[2] + "," + cell[1] +
+           "," + cell[0] + "\n";
     rows.push_back(cell);
   }
   JobCounters want;
