@@ -399,24 +399,35 @@ void CastFloatColumns(const FloatColumn* columns, size_t n, Record* records, con
   for (size_t base = 0; base < n; base += kRows) {
     const size_t m = std::min(kRows, n - base);
     const uint32_t* const first_field = c.first_field + base;
-    for (size_t k = 0; k < m; ++k) {
-      const CsvFieldSpan* const row = fields + first_field[k];
-      for (size_t j = 0; j < kCols; ++j) {
-        const CsvFieldSpan& f = row[col[j]];
-        const uint32_t len = f.length;
-        const size_t i = k * kCols + j;
-        // (An escaped field holds "" pairs: no short decimal, ParseShortDecimals says so.)
-        if (len - 4 <= 4) {
-          // Eight bytes in one load where they may be read (the bytes after the text are
-          // ignored), else only the text's.
-          const char* p = buf + f.offset;
-          words[i] = f.offset + 8 <= readable ? Load8(p) : ShortDecimalWord(p, len);
-          lengths[i] = len;
-        } else {
-          words[i] = kNotDecimal;
-          lengths[i] = 4;
+    // Each cell's eight bytes in one load where they may be read (the bytes after the text
+    // are ignored), else only the text's. The rows' fields come in order: when the last
+    // row's fields may all be read so, every one may.
+    auto gather = [&](bool whole) {
+      for (size_t k = 0; k < m; ++k) {
+        const CsvFieldSpan* const row = fields + first_field[k];
+        for (size_t j = 0; j < kCols; ++j) {
+          const CsvFieldSpan& f = row[col[j]];
+          const uint32_t len = f.length;
+          const size_t i = k * kCols + j;
+          // (An escaped field holds "" pairs: no short decimal, ParseShortDecimals says so.)
+          if (len - 4 <= 4) {
+            const char* p = buf + f.offset;
+            words[i] = whole || f.offset + 8 <= readable ? Load8(p) : ShortDecimalWord(p, len);
+            lengths[i] = len;
+          } else {
+            words[i] = kNotDecimal;
+            lengths[i] = 4;
+          }
         }
       }
+    };
+    const CsvFieldSpan* const last_row = fields + first_field[m - 1];
+    uint32_t last_offset = 0;
+    for (size_t j = 0; j < kCols; ++j) last_offset = std::max(last_offset, last_row[col[j]].offset);
+    if (last_offset + size_t{8} <= readable) {
+      gather(true);
+    } else {
+      gather(false);
     }
     ParseShortDecimals(words, lengths, m * kCols, values, ok);
     for (size_t k = 0; k < m; ++k) {
