@@ -107,9 +107,6 @@ Status JobPipeline::Process(const std::vector<RawCell>& cells, std::string_view 
 
 Record* JobPipeline::NextSlot() {
   if (pending_size_ == pending_.size()) pending_.emplace_back();
-  // A slot some records ahead is fetched now (PrefetchValues), in time for its record.
-  constexpr size_t kAhead = 8;
-  if (pending_size_ + kAhead < pending_.size()) PrefetchValues(pending_[pending_size_ + kAhead]);
   Record* r = &pending_[pending_size_];
   TakeSpareIfEmpty(r);
   return r;

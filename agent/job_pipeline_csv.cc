@@ -152,7 +152,7 @@ Record* JobPipeline::CastSlots(std::vector<Record>* v, size_t base, size_t n) {
     Record& record = slots[k];
     TakeSpareIfEmpty(&record);
     if (record.values.size() != num_values) record.values.resize(num_values);
-    PrefetchValues(record);  // before the column casts: -3% time, docs/benchmarks.md
+    PrefetchValues(record);  // for the column casts (docs/benchmarks.md#agent-clean-5)
   }
   return slots;
 }
