@@ -1,5 +1,6 @@
 // CSV scanner: stage 2, the walk of stage 1's bitmasks (agent/csv_stage1.h) into record and
-// field spans, and the byte-at-a-time parser for what the walk leaves. See csv_scanner.h.
+// field spans (runs of quote-free blocks: agent/csv_plain_walk.h), and the byte-at-a-time
+// parser for what the walk leaves. See csv_scanner.h.
 #include "agent/csv_scanner.h"
 
 #include <hwy/base.h>
@@ -8,20 +9,21 @@
 #include <cstdint>
 #include <cstring>
 
+#include "agent/csv_plain_walk.h"
 #include "agent/csv_stage1.h"
 
 namespace edgeline {
 
 namespace {
 
+using csv_detail::BitsFrom;
 using csv_detail::kBlockBytes;
+using csv_detail::PlainWalk;
+using csv_detail::WalkPlainBlocks;
 
 constexpr size_t kChunkBlocks = 256;  // stage 1 runs on 16 KiB at a time
 // Spans are 32-bit, and positions up to len + 3 must not wrap.
 constexpr size_t kMaxScanBytes = size_t{0xFFFFFFFFu} - 64;
-
-// Bits k and up (none if k >= 64).
-inline uint64_t BitsFrom(size_t k) { return k >= 64 ? 0 : ~uint64_t{0} << k; }
 
 // Bit i of the result is the XOR of bits 0..i of m: with m the quote mask, the bits inside
 // a quoted field (its opening quote included, its closing quote excluded). Carry-less
@@ -35,118 +37,6 @@ inline uint64_t PrefixXor(uint64_t m) {
   m ^= m << 16;
   m ^= m << 32;
   return m;
-}
-
-// The quote-free walk's input and output: where it writes and the state it goes on from and
-// leaves, as in CsvScanRun::Run.
-struct PlainWalk {
-  // In.
-  const uint8_t* in;
-  size_t n;  // bytes in buf
-  size_t max_line;
-  int comment0;                 // see CsvScanRun::Run
-  const uint64_t* struct_bits;  // stage 1 of the classified blocks
-  const uint64_t* quote_bits;
-  const uint64_t* lf_bits;
-  size_t chunk_begin;    // position of the first classified block
-  size_t chunk_blocks;   // classified blocks
-  size_t skip;           // events before it are consumed
-  CsvFieldSpan* fields;  // nf in use, room for field_room
-  size_t field_room;
-  CsvRecordSpan* records;  // nr in use, room for record_room
-  size_t record_room;
-  // In and out.
-  size_t blk;  // the block being walked
-  size_t nf;
-  size_t nr;
-  size_t fs;           // start of the current field
-  size_t rs;           // start of the current record
-  size_t first_field;  // the current record's first field
-  bool blank_next;     // out: stopped after an LF followed by CR, LF or the comment byte
-};
-
-// Stage 2 for blocks without quotes, outside quotes, from block w->blk whose events are
-// `events`: each event is a field's end, a delimiter or, where the LF mask has its bit, an
-// LF that also ends the record. Writes the spans CsvScanRun::Run's general walk writes, with
-// bit tests for byte tests, and goes on to the next block while it is classified, has no
-// quote and there is room for its spans. Returns the events of block w->blk it leaves to the
-// general walk: from an LF whose record would end at buf's end or be over max_line bytes on,
-// or (w->blank_next) those after an LF followed by CR, LF or the comment prefix's first byte
-// (blank lines and comments are the general walk's), or none with the block walked whole.
-// Out of line: in Run its state would not fit in the registers.
-__attribute__((noinline)) uint64_t WalkPlainBlocks(PlainWalk* w, uint64_t events) {
-  // Positions in 32 bits, as in the spans (Scan looks at less than 4 GiB - 64 bytes).
-  const uint8_t* const in = w->in;
-  const uint32_t n = static_cast<uint32_t>(w->n);
-  const size_t max_line = w->max_line;
-  const size_t skip = w->skip;
-  CsvFieldSpan* const fields = w->fields;
-  CsvFieldSpan* field = fields + w->nf;
-  CsvRecordSpan* record = w->records + w->nr;
-  // Room for the spans of one more block while field and record are at most these.
-  const CsvFieldSpan* const field_end = fields + w->field_room - (kBlockBytes + 1);
-  const CsvRecordSpan* const record_end = w->records + w->record_room - (kBlockBytes + 1);
-  uint32_t blk = static_cast<uint32_t>(w->blk);
-  uint32_t fs = static_cast<uint32_t>(w->fs);
-  uint32_t rs = static_cast<uint32_t>(w->rs);
-  uint32_t first_field = static_cast<uint32_t>(w->first_field);
-  size_t b = (blk - w->chunk_begin) / kBlockBytes;
-  // The last block to go on to: classified, and starting before n.
-  const size_t blocks_before_n = (n - w->chunk_begin + kBlockBytes - 1) / kBlockBytes;
-  const size_t last_b = std::min(w->chunk_blocks, blocks_before_n) - 1;
-  while (true) {
-    const uint64_t lf = w->lf_bits[b];
-    while (events != 0) {
-      const uint64_t lfs = events & lf;
-      const uint64_t lf_bit = lfs & (uint64_t{0} - lfs);  // the next LF, 0 if none
-      uint64_t delims = events & (lf_bit - 1);            // the delimiters before it
-      while (delims != 0) {
-        const uint32_t j = blk + static_cast<uint32_t>(__builtin_ctzll(delims));
-        delims &= delims - 1;
-        *field++ = CsvFieldSpan{fs, j - fs, false, false};
-        fs = j + 1;
-      }
-      if (lf_bit == 0) break;
-      events &= ~(lf_bit - 1);  // from the LF on
-      const uint32_t j = blk + static_cast<uint32_t>(__builtin_ctzll(lf_bit));
-      if (j + 1 - rs > max_line || j + 1 >= n) goto out;
-      uint32_t length = j - fs;
-      if (length > 0 && in[j - 1] == '\r') --length;
-      *field++ = CsvFieldSpan{fs, length, false, false};
-      const uint32_t end_field = static_cast<uint32_t>(field - fields);
-      *record++ = CsvRecordSpan{rs, j + 1 - rs, first_field, end_field - first_field,
-                                CsvError::kNone};
-      first_field = end_field;
-      rs = fs = j + 1;
-      events ^= lf_bit;
-      // A blank line (CR or LF) or a comment line may start here: the general walk's. A
-      // control byte below CR (rare) goes there too, which is only slower.
-      const uint8_t next = in[j + 1];  // j + 1 < n
-      if (next <= '\r' || next == w->comment0) {
-        w->blank_next = true;
-        goto out;
-      }
-    }
-    // The block is walked. On to the next if it is plain too; else the general walk ends
-    // this block (its checks of an open record's length) and goes on.
-    events = 0;
-    if (b >= last_b || w->quote_bits[b + 1] != 0) break;
-    const uint32_t next_blk = blk + kBlockBytes;
-    if (next_blk - rs > max_line && rs < next_blk) break;
-    if (field > field_end || record > record_end) break;
-    blk = next_blk;
-    ++b;
-    events = w->struct_bits[b];
-    if (skip > blk) events &= BitsFrom(skip - blk);
-  }
-out:
-  w->blk = blk;
-  w->nf = static_cast<size_t>(field - fields);
-  w->nr = static_cast<size_t>(record - w->records);
-  w->fs = fs;
-  w->rs = rs;
-  w->first_field = first_field;
-  return events;
 }
 
 }  // namespace

@@ -8,14 +8,15 @@
 // XOR of the quote mask (carrying the in-quote state from block to block) to drop
 // delimiters and LFs inside quoted fields, then walks the remaining set bits with a small
 // state machine that emits field spans; a block without quotes, outside quotes (most blocks
-// of most files), is walked with bit tests alone, the LF mask telling record ends. CR needs
-// no mask: it only matters right before an LF or at the end of the input, which stage 2
-// checks with a byte look-up. Whatever the fast path does not handle exactly (a quote
-// inside an unquoted field, a malformed quoted field, a line near or over max_line_bytes, a
-// record that starts with the comment prefix's first byte, delimiter '"', CR or LF) is
-// re-parsed, for that one record, by a byte-at-a-time port of CsvReader, and the block walk
-// resumes after it with the quote parity restarted. A comment line may hold quotes, which
-// is why it cannot stay in the block walk: its quotes would flip the parity.
+// of most files), is walked with bit tests alone, the LF mask telling record ends
+// (agent/csv_plain_walk.h). CR needs no mask: it only matters right before an LF or at the
+// end of the input, which stage 2 checks with a byte look-up. Whatever the fast path does
+// not handle exactly (a quote inside an unquoted field, a malformed quoted field, a line
+// near or over max_line_bytes, a record that starts with the comment prefix's first byte,
+// delimiter '"', CR or LF) is re-parsed, for that one record, by a byte-at-a-time port of
+// CsvReader, and the block walk resumes after it with the quote parity restarted. A comment
+// line may hold quotes, which is why it cannot stay in the block walk: its quotes would flip
+// the parity.
 // The outcome therefore never depends on the mode, the SIMD target or how the input is split
 // into Scan calls.
 //

@@ -196,16 +196,6 @@ class JobPipeline {
       spare_.pop_back();
     }
   }
-  // Asks the CPU to fetch the storage of r's values for writing. A slot was last written a
-  // batch ago (batch_max_records rows, about 1 MB of records at the default 5000): by now
-  // out of L2, and the casts that follow would each wait for it.
-  static void PrefetchValues(const Record& r) {
-    const uintptr_t begin = reinterpret_cast<uintptr_t>(r.values.data());
-    const uintptr_t end = begin + r.values.size() * sizeof(Value);
-    for (uintptr_t line = begin & ~uintptr_t{63}; line < end; line += 64) {
-      __builtin_prefetch(reinterpret_cast<const void*>(line), 1);
-    }
-  }
   // Cleans the record just added to the pending batch and counts it read; batches it or
   // what the cleaner releases.
   Status CleanLast();
