@@ -569,11 +569,24 @@ const char* CastRecord(const JobSpec& spec, const std::vector<RawCell>& cells, T
     out->ts_ms = t.ms;
     base = 1;
   }
-  out->values.resize(spec.fields.size());
-  for (size_t i = 0; i < spec.fields.size(); ++i) {
+  const size_t num = spec.fields.size();
+  if (out->values.size() != num) out->values.resize(num);
+  Value* const values = out->values.data();
+  for (size_t i = 0; i < num; ++i) {
     const FieldDef& f = spec.fields[i];
-    if (const char* reason =
-            CastField(cells[base + i], f.type, f.required, spec.csv_decimal, &out->values[i])) {
+    const RawCell& cell = cells[base + i];
+    // The commonest cells of a reused record, as CastField casts them: a JSON number into
+    // a float that held one, text into a string of the same length.
+    if (f.type == FieldType::kFloat && cell.kind == RawCell::kNumber) {
+      if (double* d = std::get_if<double>(&values[i])) {
+        *d = cell.number;
+        continue;
+      }
+    } else if (f.type == FieldType::kString && cell.kind == RawCell::kText) {
+      std::string* s = std::get_if<std::string>(&values[i]);
+      if (s != nullptr && OverwriteSameLength(s, cell.text)) continue;
+    }
+    if (const char* reason = CastField(cell, f.type, f.required, spec.csv_decimal, &values[i])) {
       return reason;
     }
   }

@@ -199,6 +199,47 @@ TEST_CASE("CastRecord casts each field and reports the first problem") {
   CHECK(std::string(CastRecord(spec, cells, &ts, &r)) == "missing_required");
 }
 
+TEST_CASE("CastRecord into a reused record gives what it gives into a new one") {
+  // A reused record keeps its values: a number into a float that held one and text into a
+  // string of the same length overwrite them in place; every other pair is cast in full.
+  JobSpec spec;
+  spec.fields = {{"device", FieldType::kString, true, ""}, {"temp", FieldType::kFloat, false, ""}};
+  const std::vector<std::vector<RawCell>> rows = {
+      {Text("pi-1"), Num(21.5, "21.5")},   {Text("pi-2"), Num(-3.25, "-3.25")},
+      {Text("pi-10"), Num(7, "7")},        {Text("pi-3"), RawCell{RawCell::kNull, "", 0, false}},
+      {Text("pi-4"), Num(1e300, "1e300")}, {Text(""), Text("22.5")},
+      {Text("pi-5"), Text("x")},           {RawCell{}, Num(1, "1")},
+      {Text("pi-6"), RawCell{}},           {Text("pi-7"), Num(0.125, "0.125")}};
+  Record reused;
+  for (size_t i = 0; i < rows.size(); ++i) {
+    INFO(i);
+    Record fresh;
+    const char* want = CastRecord(spec, rows[i], nullptr, &fresh);
+    const char* got = CastRecord(spec, rows[i], nullptr, &reused);
+    REQUIRE((want == nullptr) == (got == nullptr));
+    if (want != nullptr) {
+      CHECK(std::string(got) == want);
+      continue;
+    }
+    CHECK(reused.values == fresh.values);
+  }
+  // The outcomes themselves: a row of each path.
+  Record r;
+  REQUIRE(CastRecord(spec, rows[0], nullptr, &r) == nullptr);
+  REQUIRE(CastRecord(spec, rows[1], nullptr, &r) == nullptr);
+  CHECK(r.values == std::vector<Value>{std::string("pi-2"), -3.25});
+  REQUIRE(CastRecord(spec, rows[2], nullptr, &r) == nullptr);
+  CHECK(r.values == std::vector<Value>{std::string("pi-10"), 7.0});
+  REQUIRE(CastRecord(spec, rows[3], nullptr, &r) == nullptr);
+  CHECK(r.values == std::vector<Value>{std::string("pi-3"), Value{}});
+  REQUIRE(CastRecord(spec, rows[4], nullptr, &r) == nullptr);
+  CHECK(r.values == std::vector<Value>{std::string("pi-4"), 1e300});
+  REQUIRE(CastRecord(spec, rows[5], nullptr, &r) == nullptr);
+  CHECK(r.values == std::vector<Value>{std::string(""), 22.5});
+  CHECK(std::string(CastRecord(spec, rows[6], nullptr, &r)) == "cast_error");
+  CHECK(std::string(CastRecord(spec, rows[7], nullptr, &r)) == "missing_required");
+}
+
 TEST_CASE("a decimal comma spec reads float text with ',' and nothing else as the mark") {
   JobSpec spec;
   spec.csv_decimal = ',';
