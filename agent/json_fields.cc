@@ -32,11 +32,10 @@ __attribute__((always_inline)) inline void ToCell(simdjson::ondemand::value& v, 
       cell->kind = RawCell::kNull;
       return;
     case json_type::number: {
+      // The token runs to the next structural byte: only JSON whitespace (space, tab, CR,
+      // LF, all <= ' ') may follow the number there.
       std::string_view raw = v.raw_json_token();
-      while (!raw.empty() && (raw.back() == ' ' || raw.back() == '\t' || raw.back() == '\r' ||
-                              raw.back() == '\n')) {
-        raw.remove_suffix(1);
-      }
+      while (!raw.empty() && static_cast<unsigned char>(raw.back()) <= ' ') raw.remove_suffix(1);
       cell->text = raw;  // the exact text: int casts must not go through a double
       cell->kind = v.get_double().get(cell->number) ? RawCell::kOther : RawCell::kNumber;
       return;

@@ -74,6 +74,25 @@ TEST_CASE("NDJSON lines yield the wanted keys as cells") {
   CHECK(r.Next(&c, &reason) == NdjsonReader::Outcome::kEnd);
 }
 
+TEST_CASE("a number's text is the token without the whitespace after it") {
+  // Space, tab and CR between a number and the next ',' or '}' are not its text (an int
+  // cast reads the text); a byte glued to the number makes it no number.
+  for (auto mode : {NdjsonReader::Mode::kBatched, NdjsonReader::Mode::kPerLine}) {
+    const auto rows = [&] {
+      std::vector<std::string> out;
+      for (const auto& s : ReadAll({"/a", "/b", "/c"},
+                                   "{\"a\": 12 , \"b\": -2.5e3\t\r}\r\n"
+                                   "{\"a\":7\t\t,\"b\":0 \r , \"c\": 1}\n"
+                                   "{\"a\": 12x, \"b\": 1}\n",
+                                   1024, mode)) {
+        out.push_back(s.substr(0, s.find('@')));
+      }
+      return out;
+    }();
+    CHECK(rows == std::vector<std::string>{"row:#12,#-2.5e3,-", "row:#7,#0,#1", "row:?,#1,-"});
+  }
+}
+
 TEST_CASE("malformed, non-object and over-long lines are errors with reasons") {
   const std::string text =
       "{\"a\": 1,\n[1,2]\n\"str\"\n{\"a\": 1} x\n" + std::string(80, ' ') + "{}\n{\"a\": 2}\n";
