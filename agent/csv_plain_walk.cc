@@ -1,6 +1,8 @@
 // The quote-free walk of the CSV scanner's stage 2 (agent/csv_plain_walk.h).
 #include "agent/csv_plain_walk.h"
 
+#include <algorithm>
+
 #include "agent/csv_stage1.h"
 
 namespace edgeline {
