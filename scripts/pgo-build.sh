@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# A Release build with profile-guided optimisation (GCC), docs/benchmarks.md#pgo:
+#   1. builds edgeline-agent instrumented (-DEDGELINE_PGO=GENERATE),
+#   2. trains it: `edgeline-agent run` over generated sensor data (another seed than the
+#      benchmarks' data) with a CSV job of drop_null and range, a CSV job of most other
+#      clean ops, the CSV from stdin, and an NDJSON job,
+#   3. rebuilds everything with the profiles (-DEDGELINE_PGO=USE).
+# Usage: scripts/pgo-build.sh [BUILD_DIR] [extra cmake arguments...]
+#   e.g. scripts/pgo-build.sh build-pgo -DEDGELINE_BUILD_BENCH=ON -DEDGELINE_BUILD_TESTS=OFF
+# ROWS=N sets the training rows (default 400000).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BUILD=${1:-build-pgo}
+shift || true
+ROWS=${ROWS:-400000}
+JOBS=${JOBS:-2}
+PROFILES="$PWD/$BUILD/pgo-profile"
+TRAIN="$BUILD/pgo-train"
+
+cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DEDGELINE_PGO=GENERATE \
+  "-DEDGELINE_PGO_DIR=$PROFILES" "$@"
+cmake --build "$BUILD" -j"$JOBS" --target edgeline-agent
+rm -rf "$PROFILES" "$TRAIN"
+mkdir -p "$TRAIN"
+python3 bench/gen_sensor_data.py "$ROWS" --seed 7 --csv "$TRAIN/train.csv" \
+  --ndjson "$TRAIN/train.ndjson"
+
+schema='"schema": {"timestamp": {"field": "ts", "format": "iso8601"}, "keys": ["device"],
+  "fields": {"device": {"type": "string", "required": true},
+             "temp": {"type": "float", "unit": "degC"}, "hum": {"type": "float"},
+             "pressure": {"type": "float"}}}'
+head='"version": 1, "target": {"agents": ["local"]}, "mode": "batch"'
+cat > "$TRAIN/csv-quick.json" <<JSON
+{"job_id": "csv-quick", $head, $schema,
+ "input": {"type": "file", "path": "$TRAIN/train.csv", "format": "csv"},
+ "clean": [{"op": "drop_null", "fields": ["temp", "hum"]},
+           {"op": "range", "field": "hum", "min": 0, "max": 100}]}
+JSON
+cat > "$TRAIN/csv-ops.json" <<JSON
+{"job_id": "csv-ops", $head, $schema,
+ "input": {"type": "file", "path": "$TRAIN/train.csv", "format": "csv"},
+ "clean": [{"op": "fill", "fields": ["temp"], "method": "linear", "by": ["device"],
+            "max_gap": 5, "unfilled": "keep"},
+           {"op": "fill", "fields": ["hum"], "method": "previous", "by": ["device"]},
+           {"op": "range", "field": "hum", "min": 0, "max": 100, "action": "clamp"},
+           {"op": "outlier", "field": "pressure", "method": "hampel", "window": 7,
+            "threshold": 3, "by": ["device"], "action": "clamp"},
+           {"op": "convert", "field": "temp", "to": "degF"},
+           {"op": "dedup", "by": ["device", "ts"], "horizon": "10m"},
+           {"op": "filter", "where": "temp > 0"},
+           {"op": "round", "field": "pressure", "digits": 1},
+           {"op": "rename", "fields": {"temp": "temp_f"}}]}
+JSON
+cat > "$TRAIN/ndjson.json" <<JSON
+{"job_id": "ndjson", $head, $schema,
+ "input": {"type": "file", "path": "$TRAIN/train.ndjson", "format": "ndjson"},
+ "clean": [{"op": "drop_null", "fields": ["temp"]},
+           {"op": "range", "field": "hum", "min": 0, "max": 100}]}
+JSON
+AGENT="$BUILD/agent/edgeline-agent"
+for job in csv-quick csv-ops ndjson; do
+  echo "training: $job"
+  "$AGENT" run --job "$TRAIN/$job.json" > /dev/null
+done
+echo "training: csv-quick from stdin"
+"$AGENT" run --job "$TRAIN/csv-quick.json" --input - < "$TRAIN/train.csv" > /dev/null
+
+rm -rf "$TRAIN"
+
+cmake -S . -B "$BUILD" -DEDGELINE_PGO=USE
+cmake --build "$BUILD" -j"$JOBS"
+echo "PGO build ready in $BUILD (profiles in $PROFILES)"
