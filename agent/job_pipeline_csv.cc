@@ -22,14 +22,10 @@ constexpr size_t kBlockRows = 64;
 
 // Asks the CPU to fetch the storage of r's values for writing. A slot was last written a
 // batch ago (batch_max_records rows, about 1 MB of records at the default 5000): out of L2
-// by now, and the column casts that follow would each wait for it.
-void PrefetchValues(const Record& r) {
-  const uintptr_t begin = reinterpret_cast<uintptr_t>(r.values.data());
-  const uintptr_t end = begin + r.values.size() * sizeof(Value);
-  for (uintptr_t line = begin & ~uintptr_t{63}; line < end; line += 64) {
-    __builtin_prefetch(reinterpret_cast<const void*>(line), 1);
-  }
-}
+// by now, and the column casts that follow would each wait for it. The first cache line
+// only: prefetching each of its 3 or 4 lines cost 19 instructions per row and was 4%
+// slower, no prefetch 2% slower (docs/benchmarks.md#agent-clean-6).
+void PrefetchValues(const Record& r) { __builtin_prefetch(r.values.data(), 1); }
 }  // namespace
 
 Status JobPipeline::MapCsvColumns(const std::vector<std::string>& header, const std::string& name,
