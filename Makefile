@@ -53,16 +53,19 @@ demo: build
 	@BUILD=$(BUILD) KEEP=$(KEEP) scripts/demo.sh
 
 # The edgeline-agent Debian package for this machine's architecture: an agent-only
-# Release build in $(DEB_BUILD), profile-guided (scripts/pgo-build.sh, a minute of training
-# on generated data; PGO=0 for a plain Release build), then CPack (packaging/cpack.cmake).
+# Release build in $(DEB_BUILD), profile-guided (scripts/pgo-build.sh: a minute of training
+# on generated data, then the unit tests run on the build that is packaged; PGO=0 for a
+# plain Release build without tests), then CPack (packaging/cpack.cmake).
 DEB_BUILD ?= build-deb
 PGO ?= 1
-DEB_OPTIONS = -DEDGELINE_BUILD_AGGREGATOR=OFF -DEDGELINE_BUILD_CLI=OFF -DEDGELINE_BUILD_TESTS=OFF
+DEB_OPTIONS = -DEDGELINE_BUILD_AGGREGATOR=OFF -DEDGELINE_BUILD_CLI=OFF
 deb: deps
 ifeq ($(PGO),1)
-	@MAKEFLAGS= MAKELEVEL= JOBS=$(JOBS) scripts/pgo-build.sh $(DEB_BUILD) $(DEB_OPTIONS)
+	@MAKEFLAGS= MAKELEVEL= JOBS=$(JOBS) scripts/pgo-build.sh $(DEB_BUILD) $(DEB_OPTIONS) \
+	  -DEDGELINE_BUILD_TESTS=ON
 else
-	@cmake -S . -B $(DEB_BUILD) -DCMAKE_BUILD_TYPE=Release -DEDGELINE_PGO=OFF $(DEB_OPTIONS) >/dev/null
+	@cmake -S . -B $(DEB_BUILD) -DCMAKE_BUILD_TYPE=Release -DEDGELINE_PGO=OFF $(DEB_OPTIONS) \
+	  -DEDGELINE_BUILD_TESTS=OFF >/dev/null
 	@MAKEFLAGS= MAKELEVEL= cmake --build $(DEB_BUILD) -j$(JOBS) -- --no-print-directory
 endif
 	cd $(DEB_BUILD) && cpack -G DEB

@@ -2,11 +2,14 @@
 # A Release build with profile-guided optimisation (GCC), docs/benchmarks.md#pgo:
 #   1. builds edgeline-agent instrumented (-DEDGELINE_PGO=GENERATE),
 #   2. trains it: `edgeline-agent run` over generated sensor data (another seed than the
-#      benchmarks' data) with a CSV job of drop_null and range, a CSV job of most other
-#      clean ops, the CSV from stdin, and an NDJSON job,
-#   3. rebuilds everything with the profiles (-DEDGELINE_PGO=USE).
+#      benchmarks' data): CSV with drop_null and range, CSV with most other clean ops, CSV
+#      from stdin, CSV with epoch-ms timestamps, ';' and decimal commas, NDJSON, and one
+#      JSON array. Code the training never runs is optimised for size, so it covers what
+#      devices run most;
+#   3. rebuilds everything with the profiles (-DEDGELINE_PGO=USE) and, when the build has
+#      the tests, runs the unit tests on it.
 # Usage: scripts/pgo-build.sh [BUILD_DIR] [extra cmake arguments...]
-#   e.g. scripts/pgo-build.sh build-pgo -DEDGELINE_BUILD_BENCH=ON -DEDGELINE_BUILD_TESTS=OFF
+#   e.g. scripts/pgo-build.sh build-pgo -DEDGELINE_BUILD_BENCH=ON
 # ROWS=N sets the training rows (default 400000).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,6 +27,24 @@ rm -rf "$PROFILES" "$TRAIN"
 mkdir -p "$TRAIN"
 python3 bench/gen_sensor_data.py "$ROWS" --seed 7 --csv "$TRAIN/train.csv" \
   --ndjson "$TRAIN/train.ndjson"
+# The same rows as one JSON array, and as CSV with epoch ms, ';' and decimal commas.
+python3 - "$TRAIN" <<'PY'
+import csv, datetime, sys
+d = sys.argv[1]
+with open(f"{d}/train.ndjson") as f, open(f"{d}/train.json", "w") as o:
+    o.write("[" + ",\n".join(line.rstrip("\n") for line in f) + "]\n")
+with open(f"{d}/train.csv", newline="") as f, open(f"{d}/train-eu.csv", "w", newline="") as o:
+    w = csv.writer(o, delimiter=";")
+    for i, row in enumerate(csv.reader(f)):
+        if i > 0:
+            try:
+                t = datetime.datetime.fromisoformat(row[0].replace("Z", "+00:00"))
+                row[0] = str(int(t.timestamp() * 1000))
+            except ValueError:
+                pass
+            row[2:] = [v.replace(".", ",") for v in row[2:]]
+        w.writerow(row)
+PY
 
 schema='"schema": {"timestamp": {"field": "ts", "format": "iso8601"}, "keys": ["device"],
   "fields": {"device": {"type": "string", "required": true},
@@ -51,6 +72,20 @@ cat > "$TRAIN/csv-ops.json" <<JSON
            {"op": "round", "field": "pressure", "digits": 1},
            {"op": "rename", "fields": {"temp": "temp_f"}}]}
 JSON
+cat > "$TRAIN/csv-eu.json" <<JSON
+{"job_id": "csv-eu", $head,
+ "schema": {"timestamp": {"field": "ts", "format": "epoch_ms"},
+            "fields": {"device": {"type": "string"}, "temp": {"type": "float"},
+                       "hum": {"type": "float"}, "pressure": {"type": "float"}}},
+ "input": {"type": "file", "path": "$TRAIN/train-eu.csv", "format": "csv",
+           "csv": {"delimiter": ";", "decimal": ","}},
+ "clean": [{"op": "drop_null", "fields": ["temp"]}]}
+JSON
+cat > "$TRAIN/json-array.json" <<JSON
+{"job_id": "json-array", $head, $schema,
+ "input": {"type": "file", "path": "$TRAIN/train.json", "format": "json"},
+ "clean": [{"op": "range", "field": "hum", "min": 0, "max": 100}]}
+JSON
 cat > "$TRAIN/ndjson.json" <<JSON
 {"job_id": "ndjson", $head, $schema,
  "input": {"type": "file", "path": "$TRAIN/train.ndjson", "format": "ndjson"},
@@ -58,7 +93,7 @@ cat > "$TRAIN/ndjson.json" <<JSON
            {"op": "range", "field": "hum", "min": 0, "max": 100}]}
 JSON
 AGENT="$BUILD/agent/edgeline-agent"
-for job in csv-quick csv-ops ndjson; do
+for job in csv-quick csv-ops csv-eu ndjson json-array; do
   echo "training: $job"
   "$AGENT" run --job "$TRAIN/$job.json" > /dev/null
 done
@@ -69,4 +104,7 @@ rm -rf "$TRAIN"
 
 cmake -S . -B "$BUILD" -DEDGELINE_PGO=USE
 cmake --build "$BUILD" -j"$JOBS"
+if [ -x "$BUILD/tests/agent_test" ]; then
+  (cd "$BUILD" && ctest -L unit -j"$JOBS" --output-on-failure)
+fi
 echo "PGO build ready in $BUILD (profiles in $PROFILES)"
