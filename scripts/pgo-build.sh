@@ -4,8 +4,7 @@
 #   2. trains it: `edgeline-agent run` over generated sensor data (another seed than the
 #      benchmarks' data): CSV with drop_null and range, CSV with most other clean ops, CSV
 #      from stdin, CSV with epoch-ms timestamps, ';' and decimal commas, NDJSON, and one
-#      JSON array. Code the training never runs is optimised for size, so it covers what
-#      devices run most;
+#      JSON array (code it never runs is compiled as without a profile);
 #   3. rebuilds everything with the profiles (-DEDGELINE_PGO=USE) and, when the build has
 #      the tests, runs the unit tests on it.
 # Usage: scripts/pgo-build.sh [BUILD_DIR] [extra cmake arguments...]
