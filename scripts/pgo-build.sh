@@ -16,7 +16,7 @@ BUILD=${1:-build-pgo}
 shift || true
 ROWS=${ROWS:-400000}
 JOBS=${JOBS:-2}
-PROFILES="$PWD/$BUILD/pgo-profile"
+PROFILES="$(realpath -m "$BUILD")/pgo-profile"  # absolute: the compiler runs in subdirectories
 TRAIN="$BUILD/pgo-train"
 
 cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DEDGELINE_PGO=GENERATE \
