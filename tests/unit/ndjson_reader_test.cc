@@ -275,3 +275,32 @@ TEST_CASE("keys of every length up to and past two words match exactly, in both 
   }
   CHECK(per_line == want);
 }
+
+TEST_CASE("strings are unescaped wherever a backslash stands, in both modes") {
+  // A backslash at every offset of strings of 1 to 40 bytes, blanks after the string, an
+  // empty string and an escaped quote.
+  std::string text;
+  std::vector<std::string> want;
+  for (size_t len = 1; len <= 40; ++len) {
+    for (size_t at = 0; at <= len; ++at) {  // at == len: no escape
+      std::string raw(len, 'a');
+      std::string value = raw;
+      if (at < len) {
+        raw.replace(at, 1, "\\n");
+        value[at] = '\n';
+      }
+      text += "{\"s\":\"" + raw + "\" \t,\"t\":\"" + raw + "\"}\n";
+      const std::string shown = "\"" + value + "\"";
+      want.push_back("row:" + shown + "," + shown);
+    }
+  }
+  text += "{\"s\":\"\",\"t\":null}\n{\"s\":\"\\\"\",\"t\":null }\n";
+  want.push_back("row:\"\",null");
+  want.push_back("row:\"\"\",null");
+  CHECK(Rows({"/s", "/t"}, text) == want);
+  std::vector<std::string> per_line;
+  for (const auto& s : ReadAll({"/s", "/t"}, text, 1024, NdjsonReader::Mode::kPerLine)) {
+    per_line.push_back(s.substr(0, s.find('@')));
+  }
+  CHECK(per_line == want);
+}
