@@ -23,55 +23,30 @@ int64_t ArrayIndex(const std::string& token) {
   return n;
 }
 
-// Sets *cell to a scalar value of type t; kOther when simdjson cannot read it as its type.
-// Inlined into the walk: it runs for every value read.
-__attribute__((always_inline)) inline void ToCell(simdjson::ondemand::value& v, json_type t,
-                                                  RawCell* cell) {
-  switch (t) {
-    case json_type::null:
-      cell->kind = RawCell::kNull;
-      return;
-    case json_type::number: {
-      // The token runs to the next structural byte: only JSON whitespace (space, tab, CR,
-      // LF, all <= ' ') may follow the number there.
-      std::string_view raw = v.raw_json_token();
-      while (!raw.empty() && static_cast<unsigned char>(raw.back()) <= ' ') raw.remove_suffix(1);
-      cell->text = raw;  // the exact text: int casts must not go through a double
-      cell->kind = v.get_double().get(cell->number) ? RawCell::kOther : RawCell::kNumber;
-      return;
-    }
-    case json_type::string: {
-      std::string_view s;
-      cell->kind = v.get_string().get(s) ? RawCell::kOther : RawCell::kText;
-      cell->text = s;
-      return;
-    }
-    case json_type::boolean:
-      cell->kind = v.get_bool().get(cell->boolean) ? RawCell::kOther : RawCell::kBool;
-      return;
-    default:
-      cell->kind = RawCell::kOther;
+// Sets *cell from a scalar value, told apart by its raw token's first byte as simdjson's
+// type() does; kOther for an object or array (not consumed: the walk may go on into it)
+// and for a scalar simdjson cannot read as its type. Inlined into the walk: it runs for
+// every value read.
+__attribute__((always_inline)) inline void ToCell(simdjson::ondemand::value& v, RawCell* cell) {
+  std::string_view raw = v.raw_json_token();
+  const char first = raw.empty() ? '\0' : raw[0];
+  if (first == '"') {
+    std::string_view s;
+    cell->kind = v.get_string().get(s) ? RawCell::kOther : RawCell::kText;
+    cell->text = s;
+  } else if (first == '-' || (first >= '0' && first <= '9')) {
+    // The token runs to the next structural byte: only JSON whitespace (space, tab, CR,
+    // LF, all <= ' ') may follow the number there.
+    while (static_cast<unsigned char>(raw.back()) <= ' ') raw.remove_suffix(1);
+    cell->text = raw;  // the exact text: int casts must not go through a double
+    cell->kind = v.get_double().get(cell->number) ? RawCell::kOther : RawCell::kNumber;
+  } else if (first == 'n') {
+    cell->kind = RawCell::kNull;
+  } else if (first == 't' || first == 'f') {
+    cell->kind = v.get_bool().get(cell->boolean) ? RawCell::kOther : RawCell::kBool;
+  } else {
+    cell->kind = RawCell::kOther;
   }
-}
-
-// True if the field's key, whose raw text starts at `raw`, is the node's key, when that
-// needs no escaping in JSON: then the raw bytes must be the key and the closing quote.
-// Keys of up to 15 bytes (most) are two masked 8-byte compares; the bytes read past the
-// record are within the buffer's padding.
-bool RawKeyIs(const char* raw, const char* end, const std::string& key, const uint64_t* word,
-              const uint64_t* mask) {
-  const size_t n = key.size();
-  if (static_cast<size_t>(end - raw) <= n) return false;
-  if (mask[0] != 0) {
-    uint64_t w[2];
-    std::memcpy(w, raw, sizeof w);
-    return ((w[0] & mask[0]) ^ word[0]) == 0 && ((w[1] & mask[1]) ^ word[1]) == 0;
-  }
-  if (raw[n] != '"') return false;
-  for (size_t i = 0; i < n; ++i) {
-    if (raw[i] != key[i]) return false;
-  }
-  return true;
 }
 
 // The unescaped key of a field; false when it is not a closed string before `end`.
@@ -143,14 +118,6 @@ JsonFieldPlan::JsonFieldPlan(const std::vector<std::string>& pointers)
         node.key = token;
         node.index = ArrayIndex(token);
         node.needs_escape = NeedsEscape(token);
-        if (token.size() < 16) {  // the key and its closing quote fit in two words
-          char word[16] = {}, mask[16] = {};
-          std::memcpy(word, token.data(), token.size());
-          word[token.size()] = '"';
-          std::memset(mask, 0xff, token.size() + 1);
-          std::memcpy(node.word, word, 16);
-          std::memcpy(node.mask, mask, 16);
-        }
         nodes_.push_back(std::move(node));
         nodes_[id].children.push_back(next);
         if (nodes_[next].index >= 0) nodes_[id].has_index_child = true;
@@ -163,6 +130,22 @@ JsonFieldPlan::JsonFieldPlan(const std::vector<std::string>& pointers)
   }
   for (Node& node : nodes_) {
     if (node.children.empty() && node.cells.size() == 1) node.leaf_cell = node.cells[0];
+  }
+  for (Node& node : nodes_) {
+    for (uint32_t child : node.children) {
+      const std::string& k = nodes_[child].key;
+      if (nodes_[child].needs_escape || k.size() >= 16) continue;  // compared unescaped
+      RawKey key;
+      key.child = child;
+      key.leaf_cell = static_cast<int32_t>(nodes_[child].leaf_cell);
+      char word[16] = {}, mask[16] = {};
+      std::memcpy(word, k.data(), k.size());
+      word[k.size()] = '"';
+      std::memset(mask, 0xff, k.size() + 1);
+      std::memcpy(key.word, word, sizeof word);
+      std::memcpy(key.mask, mask, sizeof mask);
+      node.raw_keys.push_back(key);
+    }
   }
 }
 
@@ -203,10 +186,10 @@ bool JsonFieldPlan::Visit(uint32_t id, simdjson::ondemand::value& value, const c
   const bool typed = !value.type().get(t);
   if (!node.cells.empty()) {
     RawCell cell;
-    if (!typed || t == json_type::object || t == json_type::array) {
-      cell.kind = RawCell::kOther;  // not consumed: the walk may go on into it
+    if (typed) {
+      ToCell(value, &cell);
     } else {
-      ToCell(value, t, &cell);
+      cell.kind = RawCell::kOther;
     }
     for (uint32_t c : node.cells) (*cells)[c] = cell;
   }
@@ -226,52 +209,68 @@ bool JsonFieldPlan::Visit(uint32_t id, simdjson::ondemand::value& value, const c
 
 bool JsonFieldPlan::VisitObject(uint32_t id, simdjson::ondemand::object& object, const char* end,
                                 std::vector<RawCell>* cells) const {
+  // The common case in a tight loop: the record's raw key is one of the node's short plain
+  // keys (RawKey), of a leaf with one cell. Everything else (a key that needs unescaping,
+  // an unwanted key, a long key, a child with children) goes out of line, to VisitField:
+  // with it inlined the loop ran 20% slower.
   const Node& node = nodes_[id];
-  const size_t num = node.children.size();
-  size_t hint = 0;  // records tend to repeat one key order: try the child after the last hit
+  const RawKey* const keys = node.raw_keys.data();
+  const size_t num_keys = node.raw_keys.size();
+  RawCell* const out = cells->data();
+  size_t hint = 0;  // records tend to repeat one key order: try the key after the last hit
   for (auto result : object) {
     // By reference, not copied: copies of these small structs cost store-forwarding
     // stalls that showed as the top line of the profile.
     if (result.error()) return false;
     simdjson::ondemand::field& field = result.value_unsafe();
-    const char* raw = field.key().raw();
-    size_t hit = num;
-    for (size_t n = 0, k = hint; n < num; ++n, ++k) {
-      if (k == num) k = 0;
-      const Node& child = nodes_[node.children[k]];
-      if (!child.needs_escape && RawKeyIs(raw, end, child.key, child.word, child.mask)) {
-        hit = k;
+    // The raw key's first 16 bytes against each key and its closing quote: a hit is the
+    // whole key, as the key has no '\\' that could escape the quote that closes it. The
+    // bytes read past the record are within the buffer's padding.
+    uint64_t w[2];
+    std::memcpy(w, field.key().raw(), sizeof w);
+    size_t k = hint;
+    size_t n = 0;
+    for (; n < num_keys; ++n, ++k) {
+      if (k == num_keys) k = 0;
+      if ((((w[0] & keys[k].mask[0]) ^ keys[k].word[0]) |
+           ((w[1] & keys[k].mask[1]) ^ keys[k].word[1])) == 0) {
         break;
       }
     }
-    if (hit == num) {
-      // Not one of the plain keys: compare unescaped (rare, and unwanted keys land here).
-      std::string_view key;
-      if (!UnescapedKey(field, end, &key)) return false;
-      for (size_t k = 0; k < num && hit == num; ++k) {
-        if (nodes_[node.children[k]].key == key) hit = k;
+    if (n < num_keys) {
+      hint = k + 1;
+      if (keys[k].leaf_cell >= 0) {
+        simdjson::ondemand::value value = field.value();
+        ToCell(value, &out[keys[k].leaf_cell]);
+        continue;
       }
+    }
+    if (!VisitField(node, n < num_keys ? keys[k].child : kNoChild, field, end, cells)) {
+      return false;
+    }
+  }
+  return true;
+}
+
+bool JsonFieldPlan::VisitField(const Node& node, uint32_t child, simdjson::ondemand::field& field,
+                               const char* end, std::vector<RawCell>* cells) const {
+  if (child == kNoChild) {
+    // Not one of the short plain keys: compare unescaped with every child's key.
+    std::string_view key;
+    if (!UnescapedKey(field, end, &key)) return false;
+    for (uint32_t c : node.children) {
+      if (nodes_[c].key == key) child = c;
     }
     // Unwanted values are not read: On-Demand skips them when the loop advances, and a
     // structural error inside one still surfaces there.
-    if (hit == num) continue;
-    hint = hit + 1;
-    const uint32_t child = node.children[hit];
-    if (const int64_t cell = nodes_[child].leaf_cell; cell >= 0) {
-      // A leaf with one cell (every flat field): what Visit does for it, inline.
-      simdjson::ondemand::value value = field.value();
-      json_type t;
-      RawCell* out = &(*cells)[static_cast<size_t>(cell)];
-      if (value.type().get(t) || t == json_type::object || t == json_type::array) {
-        out->kind = RawCell::kOther;
-      } else {
-        ToCell(value, t, out);
-      }
-      continue;
-    }
-    if (!Visit(child, field.value(), end, cells)) return false;
+    if (child == kNoChild) return true;
   }
-  return true;
+  if (const int64_t cell = nodes_[child].leaf_cell; cell >= 0) {
+    simdjson::ondemand::value value = field.value();
+    ToCell(value, &(*cells)[static_cast<size_t>(cell)]);
+    return true;
+  }
+  return Visit(child, field.value(), end, cells);
 }
 
 bool JsonFieldPlan::VisitArray(uint32_t id, simdjson::ondemand::array& array, const char* end,

@@ -58,6 +58,14 @@ class JsonFieldPlan {
                std::vector<RawCell>* cells) const;
 
  private:
+  static constexpr uint32_t kNoChild = ~uint32_t{0};
+  // A child with a key under 16 bytes that needs no escaping in JSON: the key and its
+  // closing quote as two masked words, compared with a record's raw key.
+  struct RawKey {
+    uint64_t word[2] = {}, mask[2] = {};
+    uint32_t child = 0;      // node id
+    int32_t leaf_cell = -1;  // the child's
+  };
   struct Node {
     std::string key;                 // the token leading here from the parent
     int64_t index = -1;              // the token as an array index, -1 if it is not one
@@ -66,15 +74,19 @@ class JsonFieldPlan {
     std::vector<uint32_t> children;  // node ids
     int64_t leaf_cell = -1;          // the one cell of a node without children, else -1
     bool has_index_child = false;
-    bool needs_escape = false;  // the key has '"', '\\' or a control character
-    // Keys < 16 bytes: the key and '"' as two masked words (mask[0] == 0: a longer key).
-    uint64_t word[2] = {}, mask[2] = {};
+    bool needs_escape = false;     // the key has '"', '\\' or a control character
+    std::vector<RawKey> raw_keys;  // the children's that have one, side by side
   };
   // Walks the value of node `id` into the cells; false on a parse error.
   bool Visit(uint32_t id, simdjson::ondemand::value& value, const char* end,
              std::vector<RawCell>* cells) const;
   bool VisitObject(uint32_t id, simdjson::ondemand::object& object, const char* end,
                    std::vector<RawCell>* cells) const;
+  // VisitObject's out-of-line part, for a field whose raw key is not a leaf's RawKey:
+  // `child` is the node its raw key matched, else kNoChild (then it is compared unescaped).
+  __attribute__((noinline)) bool VisitField(const Node& node, uint32_t child,
+                                            simdjson::ondemand::field& field, const char* end,
+                                            std::vector<RawCell>* cells) const;
   bool VisitArray(uint32_t id, simdjson::ondemand::array& array, const char* end,
                   std::vector<RawCell>* cells) const;
 
