@@ -37,8 +37,9 @@ struct NdjsonReader::Impl {
   // token is at `tok`, opening a window there if needed. False (the line is to be parsed
   // alone) when there is no stream or the stream's next document is not that line.
   bool Sync(size_t ls, size_t tok, size_t le);
-  // Extracts the stream's current document if it is exactly the line ending at `le`.
-  bool Take(size_t le, std::vector<RawCell>* cells);
+  // Extracts the stream's current document, which Sync found at `tok`, if it is exactly
+  // the line ending at `le`.
+  bool Take(size_t tok, size_t le, std::vector<RawCell>* cells);
   // Closes the stream at the end of its window.
   void Done();
   // Closes the stream after it could not vouch for a line. `indexing`: simdjson's stage 1
@@ -106,14 +107,17 @@ bool NdjsonReader::Impl::Sync(size_t ls, size_t tok, size_t le) {
   return true;
 }
 
-bool NdjsonReader::Impl::Take(size_t le, std::vector<RawCell>* cells) {
+bool NdjsonReader::Impl::Take(size_t tok, size_t le, std::vector<RawCell>* cells) {
   simdjson::ondemand::document_reference doc = (*it).value_unsafe();
-  json_type t;
-  if (doc.type().get(t)) {
-    Fail();
-    return false;
+  // Sync checked that the document starts at `tok`: '{' is an object, as type() says.
+  if (data[tok] != '{') {
+    json_type t;
+    if (doc.type().get(t)) {
+      Fail();
+      return false;
+    }
+    return false;  // not an object; parsed alone: json_not_object or malformed
   }
-  if (t != json_type::object) return false;  // parsed alone: json_not_object or malformed
   simdjson::ondemand::object object;
   if (doc.get_object().get(object) || !plan.Extract(object, data + le, cells)) {
     Fail();  // after an error the stream cannot be trusted to find the next document
@@ -208,7 +212,7 @@ NdjsonReader::Outcome NdjsonReader::Next(std::vector<RawCell>* cells, std::strin
       *reason = "line_too_long";
       return Outcome::kError;
     }
-    if (streamed && d.Take(le, cells)) return Outcome::kRow;
+    if (streamed && d.Take(tok, le, cells)) return Outcome::kRow;
     if (const char* r = ParseJsonRecord(d.line_parser, d.plan, d.data + ls, le - ls, cells)) {
       if (d.hunt_end > ls && std::strcmp(r, "json_malformed") == 0) d.hunt_end = 0;  // found
       *reason = r;
