@@ -243,7 +243,7 @@ TEST_CASE("iterate_many windows give exactly what parsing each line alone gives"
 }
 
 TEST_CASE("keys of every length up to and past two words match exactly, in both modes") {
-  // Keys under 16 bytes are compared as two masked words, longer ones byte by byte; a key
+  // Keys under 16 bytes are compared as two masked words, longer ones unescaped; a key
   // that is a prefix of another, or longer by one byte, must not match. The record ends
   // right after each key's value, with only the buffer's padding behind it.
   const std::vector<std::string> keys = {
