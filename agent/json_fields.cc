@@ -266,11 +266,6 @@ bool JsonFieldPlan::VisitField(const Node& node, uint32_t child, simdjson::ondem
     // structural error inside one still surfaces there.
     if (child == kNoChild) return true;
   }
-  if (const int64_t cell = nodes_[child].leaf_cell; cell >= 0) {
-    simdjson::ondemand::value value = field.value();
-    ToCell(value, &(*cells)[static_cast<size_t>(cell)]);
-    return true;
-  }
   return Visit(child, field.value(), end, cells);
 }
 

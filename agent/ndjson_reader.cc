@@ -111,12 +111,11 @@ bool NdjsonReader::Impl::Take(size_t tok, size_t le, std::vector<RawCell>* cells
   simdjson::ondemand::document_reference doc = (*it).value_unsafe();
   // Sync checked that the document starts at `tok`: '{' is an object, as type() says.
   if (data[tok] != '{') {
+    // Not an object: parsed alone (json_not_object or malformed). A document simdjson
+    // cannot even type leaves the stream untrusted.
     json_type t;
-    if (doc.type().get(t)) {
-      Fail();
-      return false;
-    }
-    return false;  // not an object; parsed alone: json_not_object or malformed
+    if (doc.type().get(t)) Fail();
+    return false;
   }
   simdjson::ondemand::object object;
   if (doc.get_object().get(object) || !plan.Extract(object, data + le, cells)) {
