@@ -107,6 +107,7 @@ class CsvRecords {
  private:
   friend class CsvScanner;
   friend struct CsvScanRun;
+  friend class NdjsonFlatReader;  // NDJSON lines for the CSV cast (agent/ndjson_flat.h)
 
   // The vectors are used as raw storage: their size is the capacity, the counts say how
   // much of it is in use.

@@ -22,6 +22,7 @@
 #include "agent/cleaner.h"
 #include "agent/csv_scanner.h"
 #include "agent/json_array_reader.h"
+#include "agent/ndjson_flat.h"
 #include "agent/ndjson_reader.h"
 #include "agent/raw_cell.h"
 #include "common/job_spec.h"
@@ -125,6 +126,9 @@ class JobPipeline {
   // cast while their bytes are still in the caches); a window without a complete record
   // grows to the rest of the chunk. Results do not depend on it: tests set small ones.
   void set_csv_scan_window(size_t bytes) { csv_scan_window_ = std::max<size_t>(bytes, 1); }
+  // Whether RunNdjsonChunk may read lines with its fast path (agent/ndjson_flat.h; on
+  // by default). Results do not depend on it: tests compare both.
+  void set_ndjson_fast_path(bool on) { ndjson_fast_path_ = on; }
   // Sets (or, with nullptr, clears) the observer of rejected rows.
   void set_reject_observer(RejectObserver observer) { reject_observer_ = std::move(observer); }
   // The clean ops' state (Cleaner::SaveState) and the records the cleaner released but
@@ -155,6 +159,11 @@ class JobPipeline {
   // length differs from input.csv.columns'.
   Status MapCsvColumns(const std::vector<std::string>& header, const std::string& name,
                        std::vector<int>* col, size_t* num_fields) const;
+  // RunNdjsonChunk with the fast path: runs of lines NdjsonFlatReader takes go through
+  // ProcessCsvRows, each line it does not take through NdjsonReader alone; once those
+  // are more than a few and more than 1 in 16 lines, the rest of the chunk goes to
+  // NdjsonReader.
+  Status RunNdjsonFlat(const char* data, size_t len, int64_t base_offset);
   // Run() for the JSON formats: reads `in` in chunks into the chunk functions.
   Status RunJsonStream(std::istream& in);
   // Run()'s reading of a stream: fills stream_buf_ (InputChunkBytes, then `padding` more
@@ -175,9 +184,15 @@ class JobPipeline {
     size_t readable = 0;        // bytes from buf that may be read
     int64_t buf_offset = 0;     // of buf in the file
     bool all_utf8 = false;      // the whole scanned part is valid UTF-8
+    bool json_lines = false;    // NDJSON lines (RunNdjsonFlat): a reject's raw text has no LF
     std::vector<int> col;       // see MapCsvColumns
     size_t num_fields = 0;
   };
+  // Rows cast together, column by column. 64: the block's records are written while still
+  // in the cache, which matters when another thread then reads them (edgeline-agent run's
+  // writer: 0.38 s for 202 MB with 64, 0.43 s with 128, 0.48 s with 256; the one-thread
+  // clean_bench is the same from 32 up, slower below: docs/benchmarks.md).
+  static constexpr size_t kBlockRows = 64;
   // Process() for the scanned CSV records from `begin` (at most a block of them, up to
   // `end`, and no more than the pending batch has room for): cast column by column, then
   // cleaned and batched row by row. Sets *next to the first record not processed.
@@ -261,6 +276,9 @@ class JobPipeline {
   } csv_rows_;
   int64_t position_ = 0;
   std::unique_ptr<NdjsonReader> ndjson_;         // created at the first NDJSON chunk
+  std::unique_ptr<NdjsonFlatReader> ndjson_flat_;  // then too, when the job allows it
+  std::unique_ptr<NdjsonReader> ndjson_line_;      // RunNdjsonFlat's lines not taken
+  bool ndjson_fast_path_ = true;
   std::unique_ptr<JsonArrayReader> json_array_;  // created at the first JSON array chunk
   std::string stream_buf_;                       // StreamChunks' buffer, allocated at first use
   mutable std::mutex snapshot_mu_;

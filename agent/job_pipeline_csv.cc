@@ -14,12 +14,6 @@
 namespace edgeline {
 
 namespace {
-// Rows cast together, column by column. 64: the block's records are written while still
-// in the cache, which matters when another thread then reads them (edgeline-agent run's
-// writer: 0.38 s for 202 MB with 64, 0.43 s with 128, 0.48 s with 256; the one-thread
-// clean_bench is the same from 32 up, slower below: docs/benchmarks.md).
-constexpr size_t kBlockRows = 64;
-
 // Asks the CPU to fetch the storage of r's values for writing. A slot was last written a
 // batch ago (batch_max_records rows, about 1 MB of records at the default 5000): out of L2
 // by now, and the column casts that follow would each wait for it. The first cache line
@@ -248,7 +242,7 @@ Status JobPipeline::ProcessCsvRows(const CsvBlock& blk, const CsvRecords& recs, 
     if (reason == nullptr) reason = reasons[k++];
     if (reason != nullptr) {
       position_ = blk.buf_offset + static_cast<int64_t>(rec.offset + rec.length);
-      Reject(reason, std::string_view(blk.buf + rec.offset, rec.length));
+      Reject(reason, std::string_view(blk.buf + rec.offset, rec.length - blk.json_lines));
       continue;
     }
     Record& record = records[k - 1];

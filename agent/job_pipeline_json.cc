@@ -28,12 +28,71 @@ Status JobPipeline::ProcessJson(Reader* reader, int64_t base_offset) {
 
 Status JobPipeline::RunNdjsonChunk(const char* data, size_t len, int64_t base_offset) {
   if (!setup_.ok()) return setup_;  // as Run(): fail before any row
-  if (!ndjson_) ndjson_ = std::make_unique<NdjsonReader>(JsonPointers(spec_), spec_.max_line_bytes);
+  if (!ndjson_) {
+    const std::vector<std::string> pointers = JsonPointers(spec_);
+    ndjson_ = std::make_unique<NdjsonReader>(pointers, spec_.max_line_bytes);
+    // A number's text casts as its JSON value in float and int fields (with '.' as the
+    // decimal mark) and in a timestamp not parsed as ISO 8601 (agent/cast.h).
+    const bool dot = spec_.csv_decimal == '.';
+    std::vector<bool> numbers;
+    if (!spec_.ts_field.empty())
+      numbers.push_back(ts_parser_.format() != TimestampFormat::kIso8601);
+    for (const auto& f : spec_.fields) {
+      numbers.push_back(dot && (f.type == FieldType::kFloat || f.type == FieldType::kInt));
+    }
+    ndjson_flat_ = NdjsonFlatReader::Make(pointers, numbers, spec_.max_line_bytes);
+    if (ndjson_flat_) {
+      ndjson_line_ = std::make_unique<NdjsonReader>(pointers, spec_.max_line_bytes,
+                                                    NdjsonReader::Mode::kPerLine);
+    }
+  }
+  if (ndjson_flat_ && ndjson_fast_path_ && len < (size_t{1} << 31)) {
+    return RunNdjsonFlat(data, len, base_offset);
+  }
   ndjson_->Reset(data, len);
   position_ = base_offset;
   Status s = ProcessJson(ndjson_.get(), base_offset);
   if (s.ok()) position_ = base_offset + static_cast<int64_t>(len);
   return s;
+}
+
+Status JobPipeline::RunNdjsonFlat(const char* data, size_t len, int64_t base_offset) {
+  CsvBlock blk;
+  blk.buf = data;
+  blk.readable = len + kJsonPadding;
+  blk.buf_offset = base_offset;
+  blk.all_utf8 = true;  // the lines taken are ASCII
+  blk.json_lines = true;
+  blk.num_fields = JsonPointers(spec_).size();
+  for (size_t c = 0; c < blk.num_fields; ++c) blk.col.push_back(static_cast<int>(c));
+  CsvRecords& recs = scan_records_;
+  size_t pos = 0;
+  size_t taken = 0;
+  size_t alone = 0;  // lines not taken
+  while (pos < len) {
+    if (cancel_ && cancel_->load()) return Status::Error("cancelled");
+    pos = ndjson_flat_->Read(data, len, pos, kBlockRows, &recs);
+    taken += recs.size();
+    for (size_t r = 0; r < recs.size();) {
+      Status s = ProcessCsvRows(blk, recs, r, recs.size(), &r);
+      if (!s.ok()) return s;
+    }
+    if (recs.size() == kBlockRows || pos >= len) continue;
+    if (++alone > 8 && alone * 16 > taken) {  // lines unlike what the fast path takes
+      ndjson_->Reset(data + pos, len - pos);
+      Status s = ProcessJson(ndjson_.get(), base_offset + static_cast<int64_t>(pos));
+      if (!s.ok()) return s;
+      break;
+    }
+    const char* nl = static_cast<const char*>(std::memchr(data + pos, '\n', len - pos));
+    const size_t end = nl != nullptr ? static_cast<size_t>(nl - data) + 1 : len;
+    ndjson_line_->Reset(data + pos, end - pos);
+    Status s = ProcessJson(ndjson_line_.get(), base_offset + static_cast<int64_t>(pos));
+    if (!s.ok()) return s;
+    pos = end;
+  }
+  position_ = base_offset + static_cast<int64_t>(len);
+  return Status::Ok();
 }
 
 Status JobPipeline::RunJsonArrayChunk(const char* data, size_t len, int64_t base_offset, bool final,
