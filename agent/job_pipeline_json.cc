@@ -31,14 +31,13 @@ Status JobPipeline::RunNdjsonChunk(const char* data, size_t len, int64_t base_of
   if (!ndjson_) {
     const std::vector<std::string> pointers = JsonPointers(spec_);
     ndjson_ = std::make_unique<NdjsonReader>(pointers, spec_.max_line_bytes);
-    // A number's text casts as its JSON value in float and int fields (with '.' as the
-    // decimal mark) and in a timestamp not parsed as ISO 8601 (agent/cast.h).
-    const bool dot = spec_.csv_decimal == '.';
+    // A number's text casts as its JSON value in float and int fields and in a timestamp
+    // not parsed as ISO 8601 (agent/cast.h; NDJSON has no decimal comma).
     std::vector<bool> numbers;
     if (!spec_.ts_field.empty())
       numbers.push_back(ts_parser_.format() != TimestampFormat::kIso8601);
     for (const auto& f : spec_.fields) {
-      numbers.push_back(dot && (f.type == FieldType::kFloat || f.type == FieldType::kInt));
+      numbers.push_back(f.type == FieldType::kFloat || f.type == FieldType::kInt);
     }
     ndjson_flat_ = NdjsonFlatReader::Make(pointers, numbers, spec_.max_line_bytes);
     if (ndjson_flat_) {

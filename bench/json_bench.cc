@@ -11,8 +11,12 @@
 //   BM_NdjsonParseNested/many:*   the readings nested one level ({"sensor": {...}}) and
 //                                 read by JSON pointers (/sensor/temp ...)
 //   BM_JsonArrayParse             the same records as one JSON array (input.format json)
-//   BM_NdjsonPipeline             JobPipeline::RunNdjsonChunk: parse, cast (ISO 8601
-//                                 timestamp, 3 floats, a string), drop_null and range
+//   BM_NdjsonPipeline/dirty:0/fast:1  JobPipeline::RunNdjsonChunk: parse, cast (ISO 8601
+//                                 timestamp, 3 floats, a string), drop_null and range;
+//                                 lines through the fast path (agent/ndjson_flat.h)
+//   BM_NdjsonPipeline/dirty:0/fast:0  the same with every line through NdjsonReader
+//   BM_NdjsonPipeline/dirty:1/fast:*  the file with every 100th line cut in half: lines
+//                                 the fast path leaves to NdjsonReader, parsed alone
 //   BM_SimdjsonBare/values:0      simdjson alone, the floor under the above: iterate_many
 //                                 over each chunk, counting documents (stage 1 + splitting)
 //   BM_SimdjsonBare/values:1      the same, visiting every field of every document and
@@ -170,7 +174,8 @@ void BM_JsonArrayParse(benchmark::State& state) {
 }
 
 void BM_NdjsonPipeline(benchmark::State& state) {
-  const std::string& data = Data();
+  const std::string& data = state.range(0) ? Dirty() : Data();
+  const bool fast = state.range(1) != 0;
   auto spec = edgeline::ParseJobSpec(R"({"job_id": "b", "version": 1,
     "target": {"agents": ["a"]}, "mode": "batch", "input": {"type": "stdin", "format": "ndjson"},
     "schema": {"timestamp": {"field": "ts", "format": "iso8601"},
@@ -183,6 +188,7 @@ void BM_NdjsonPipeline(benchmark::State& state) {
   for (auto _ : state) {
     edgeline::JobPipeline p(spec.value(),
                             [](std::vector<edgeline::Record>&&) { return edgeline::Status::Ok(); });
+    p.set_ndjson_fast_path(fast);
     for (size_t from = 0; from < data.size();) {
       const size_t end = ChunkEnd(data, from);
       if (!p.RunNdjsonChunk(data.data() + from, end - from, static_cast<int64_t>(from)).ok()) {
@@ -245,7 +251,13 @@ BENCHMARK(BM_NdjsonParse)->ArgName("many")->Arg(0)->Arg(1)->Unit(benchmark::kMil
 BENCHMARK(BM_NdjsonParseDirty)->ArgName("many")->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_NdjsonParseNested)->ArgName("many")->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_JsonArrayParse)->Unit(benchmark::kMillisecond);
-BENCHMARK(BM_NdjsonPipeline)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_NdjsonPipeline)
+    ->ArgNames({"dirty", "fast"})
+    ->Args({0, 1})
+    ->Args({0, 0})
+    ->Args({1, 1})
+    ->Args({1, 0})
+    ->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_SimdjsonBare)
     ->ArgName("values")
     ->Arg(0)

@@ -4,13 +4,16 @@
 //  - JSON array: reading in chunks of any size must give the same records and reasons
 //    as reading the document whole;
 //  - both formats through JobPipeline (JSON pointer paths included): read = kept +
-//    rejected + dropped.
+//    rejected + dropped;
+//  - NDJSON with top-level keys only, through JobPipeline with and without its fast path
+//    (agent/ndjson_flat.h): the same batches, positions, rejects and counters.
 #include <cstdint>
 #include <cstdio>
 #include <sstream>
 #include <string>
 #include <vector>
 
+#include "agent/cast.h"
 #include "agent/job_pipeline.h"
 #include "agent/json_array_reader.h"
 #include "agent/ndjson_reader.h"
@@ -86,6 +89,48 @@ edgeline::JobSpec Spec(const char* format) {
   return r.value();
 }
 
+// Top-level keys only, so the fast path serves the job; `ts_format` decides whether a
+// number may be the timestamp's value there.
+edgeline::JobSpec FlatSpec(const char* ts_format) {
+  auto r = edgeline::ParseJobSpec(std::string(R"({"job_id": "f", "version": 1,
+    "target": {"agents": ["a"]}, "mode": "batch",
+    "input": {"type": "stdin", "format": "ndjson", "max_line_bytes": 512},
+    "schema": {"timestamp": {"field": "ts", "format": ")") +
+                                  ts_format + R"("},
+               "fields": {"d": {"type": "string"}, "v": {"type": "float"},
+                          "n": {"type": "int"}, "b": {"type": "bool"}}},
+    "clean": [{"op": "drop_null", "fields": ["v"]}, {"op": "range", "field": "v", "max": 50}]})");
+  if (!r.ok()) __builtin_trap();
+  edgeline::JobSpec spec = r.value();
+  spec.batch_max_records = 3;
+  return spec;
+}
+
+// What the pipeline tells: batches with the position at each, rejects with their text,
+// the counters and the final position.
+std::string PipelineTrace(const edgeline::JobSpec& spec, const std::string& text, bool fast) {
+  std::string out;
+  edgeline::JobPipeline* self = nullptr;
+  edgeline::JobPipeline p(spec, [&](std::vector<edgeline::Record>&& rs) {
+    out += "batch@" + std::to_string(self->position()) + "\n";
+    for (const auto& r : rs) {
+      out += std::to_string(r.ts_ms);
+      for (const auto& v : r.values)
+        out += " " + std::to_string(v.index()) + edgeline::ValueText(v);
+      out += "\n";
+    }
+    return edgeline::Status::Ok();
+  });
+  self = &p;
+  p.set_ndjson_fast_path(fast);
+  p.set_reject_observer([&](const std::string& reason, std::string_view raw) {
+    out += reason + "@" + std::to_string(self->position()) + ":" + std::string(raw) + "\n";
+  });
+  std::istringstream in(text);
+  if (!p.Run(in, "fuzz").ok() || !p.Flush().ok()) __builtin_trap();
+  return out + p.counters().ToJson().dump() + "@" + std::to_string(p.position()) + "\n";
+}
+
 void RunPipeline(const edgeline::JobSpec& spec, const std::string& text) {
   std::istringstream in(text);
   edgeline::JobPipeline p(spec,
@@ -117,5 +162,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (chunked != whole) Differ("JSON array chunked and whole", chunked, whole);
   RunPipeline(ndjson, text);
   RunPipeline(array, text);
+  static const edgeline::JobSpec flat[] = {FlatSpec("epoch_ms"), FlatSpec("iso8601")};
+  for (const edgeline::JobSpec& spec : flat) {
+    const std::string fast = PipelineTrace(spec, text, true);
+    const std::string reference = PipelineTrace(spec, text, false);
+    if (fast != reference)
+      Differ("NDJSON pipeline with and without the fast path", fast, reference);
+  }
   return 0;
 }

@@ -185,7 +185,8 @@ JobSpec PipelineSpec(const std::string& ts, const std::string& clean) {
 
 // Everything the pipeline tells: each batch with position() at the sink call, each reject
 // with its raw text, the counters and the final position.
-std::string Trace(const JobSpec& spec, const std::string& text, bool fast, bool stream) {
+std::string Trace(const JobSpec& spec, const std::string& text, bool fast, bool stream,
+                  int override_field = -1) {
   std::string out;
   JobPipeline* self = nullptr;
   JobPipeline p(spec, [&](std::vector<Record>&& rs) {
@@ -199,6 +200,7 @@ std::string Trace(const JobSpec& spec, const std::string& text, bool fast, bool 
   });
   self = &p;
   p.set_ndjson_fast_path(fast);
+  p.set_field_override(override_field, "sensors/pi-9");  // an mqtt input's topic_field
   p.set_reject_observer([&](const std::string& reason, std::string_view raw) {
     out += "reject " + reason + "@" + std::to_string(self->position()) + ": " + std::string(raw) +
            "\n";
@@ -301,8 +303,6 @@ TEST_CASE(
       "by": ["device"], "max_gap": 3, "unfilled": "keep"}])";
   std::vector<JobSpec> specs = {PipelineSpec(epoch, quick), PipelineSpec(iso, dedup),
                                 PipelineSpec(epoch, held), PipelineSpec("", quick)};
-  specs.push_back(PipelineSpec(iso, quick));
-  specs.back().csv_decimal = ',';  // numbers then go to NdjsonReader, strings not
   // The agent_vs_pandas shape, every cell kind in each column.
   std::string sensor;
   for (int i = 0; i < 300; ++i) {
@@ -333,6 +333,11 @@ TEST_CASE(
         CHECK(got == want);
       }
     }
+  }
+  for (int field : {0, 1}) {  // device (a string), temp (a float) from the topic
+    INFO("override " << field);
+    CHECK(Trace(specs[0], random, true, true, field) ==
+          Trace(specs[0], random, false, true, field));
   }
   // The reference really read rows and rejects of each kind (the sensor text in spec 0).
   const std::string sensor_trace = Trace(specs[0], sensor, true, false);
