@@ -3,8 +3,9 @@
 #   1. builds edgeline-agent instrumented (-DEDGELINE_PGO=GENERATE),
 #   2. trains it: `edgeline-agent run` over generated sensor data (another seed than the
 #      benchmarks' data): CSV with drop_null and range, CSV with most other clean ops, CSV
-#      from stdin, CSV with epoch-ms timestamps, ';' and decimal commas, NDJSON, and one
-#      JSON array (code it never runs is compiled as without a profile);
+#      from stdin, CSV with epoch-ms timestamps, ';' and decimal commas, NDJSON (flat lines,
+#      the fast path; nested ones read by JSON paths, simdjson), and one JSON array (code
+#      it never runs is compiled as without a profile);
 #   3. rebuilds everything with the profiles (-DEDGELINE_PGO=USE) and, when the build has
 #      the tests, runs the unit tests on it.
 # Usage: scripts/pgo-build.sh [BUILD_DIR] [extra cmake arguments...]
@@ -28,10 +29,16 @@ python3 bench/gen_sensor_data.py "$ROWS" --seed 7 --csv "$TRAIN/train.csv" \
   --ndjson "$TRAIN/train.ndjson"
 # The same rows as one JSON array, and as CSV with epoch ms, ';' and decimal commas.
 python3 - "$TRAIN" <<'PY'
-import csv, datetime, sys
+import csv, datetime, json, sys
 d = sys.argv[1]
 with open(f"{d}/train.ndjson") as f, open(f"{d}/train.json", "w") as o:
     o.write("[" + ",\n".join(line.rstrip("\n") for line in f) + "]\n")
+# The readings one level down, read by JSON paths: NDJSON lines the fast path leaves to
+# simdjson.
+with open(f"{d}/train.ndjson") as f, open(f"{d}/train-nested.ndjson", "w") as o:
+    for line in f:
+        r = json.loads(line)
+        o.write(json.dumps({"ts": r.pop("ts"), "sensor": r}, separators=(",", ":")) + "\n")
 with open(f"{d}/train.csv", newline="") as f, open(f"{d}/train-eu.csv", "w", newline="") as o:
     w = csv.writer(o, delimiter=";")
     for i, row in enumerate(csv.reader(f)):
@@ -91,8 +98,18 @@ cat > "$TRAIN/ndjson.json" <<JSON
  "clean": [{"op": "drop_null", "fields": ["temp"]},
            {"op": "range", "field": "hum", "min": 0, "max": 100}]}
 JSON
+cat > "$TRAIN/ndjson-nested.json" <<JSON
+{"job_id": "ndjson-nested", $head,
+ "schema": {"timestamp": {"field": "ts", "format": "iso8601"},
+            "fields": {"device": {"type": "string", "path": "/sensor/device"},
+                       "temp": {"type": "float", "path": "/sensor/temp"},
+                       "hum": {"type": "float", "path": "/sensor/hum"},
+                       "pressure": {"type": "float", "path": "/sensor/pressure"}}},
+ "input": {"type": "file", "path": "$TRAIN/train-nested.ndjson", "format": "ndjson"},
+ "clean": [{"op": "drop_null", "fields": ["temp"]}]}
+JSON
 AGENT="$BUILD/agent/edgeline-agent"
-for job in csv-quick csv-ops csv-eu ndjson json-array; do
+for job in csv-quick csv-ops csv-eu ndjson ndjson-nested json-array; do
   echo "training: $job"
   "$AGENT" run --job "$TRAIN/$job.json" > /dev/null
 done
