@@ -161,8 +161,8 @@ class JobPipeline {
                        std::vector<int>* col, size_t* num_fields) const;
   // RunNdjsonChunk with the fast path: runs of lines NdjsonFlatReader takes go through
   // ProcessCsvRows, each line it does not take through NdjsonReader alone; once those
-  // are more than a few and more than 1 in 16 lines, the rest of the chunk goes to
-  // NdjsonReader.
+  // are more than 8 and more than 1 in 16 of the chunk's lines so far, the rest of the
+  // chunk goes to NdjsonReader's windows.
   Status RunNdjsonFlat(const char* data, size_t len, int64_t base_offset);
   // Run() for the JSON formats: reads `in` in chunks into the chunk functions.
   Status RunJsonStream(std::istream& in);

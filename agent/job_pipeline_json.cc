@@ -62,7 +62,7 @@ Status JobPipeline::RunNdjsonFlat(const char* data, size_t len, int64_t base_off
   blk.buf_offset = base_offset;
   blk.all_utf8 = true;  // the lines taken are ASCII
   blk.json_lines = true;
-  blk.num_fields = JsonPointers(spec_).size();
+  blk.num_fields = ndjson_flat_->columns();
   for (size_t c = 0; c < blk.num_fields; ++c) blk.col.push_back(static_cast<int>(c));
   CsvRecords& recs = scan_records_;
   size_t pos = 0;

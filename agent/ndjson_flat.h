@@ -47,6 +47,8 @@ class NdjsonFlatReader {
   // REQUIRES: data[len, len + kJsonPadding) is readable; offsets fit 32 bits.
   size_t Read(const char* data, size_t len, size_t pos, size_t max_records, CsvRecords* out) const;
 
+  size_t columns() const { return keys_.size(); }
+
  private:
   // A key and its closing quote, up to 16 bytes, as two little-endian words and masks.
   struct Key {
