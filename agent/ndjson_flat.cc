@@ -88,11 +88,27 @@ inline const char* NumberEnd(const char* p) {
   return p - start <= 32 ? p : nullptr;
 }
 
+inline bool Matches(const char* p, const uint64_t word[2], const uint64_t mask[2]) {
+  return ((Load64(p) ^ word[0]) & mask[0]) == 0 && ((Load64(p + 8) ^ word[1]) & mask[1]) == 0;
+}
+
 inline bool IsLiteral(const char* p, const char* word, size_t n) {
   return std::memcmp(p, word, n) == 0;
 }
 
 }  // namespace
+
+NdjsonFlatReader::Words NdjsonFlatReader::MakeWords(const std::string& text) {
+  Words w{};
+  char bytes[16] = {};
+  char mask[16] = {};
+  std::memcpy(bytes, text.data(), text.size());
+  std::memset(mask, 0xff, text.size());
+  std::memcpy(w.word, bytes, 16);
+  std::memcpy(w.mask, mask, 16);
+  w.len = static_cast<uint32_t>(text.size());
+  return w;
+}
 
 std::unique_ptr<NdjsonFlatReader> NdjsonFlatReader::Make(const std::vector<std::string>& pointers,
                                                          const std::vector<bool>& numbers,
@@ -108,22 +124,18 @@ std::unique_ptr<NdjsonFlatReader> NdjsonFlatReader::Make(const std::vector<std::
     tokens.clear();
     if (!ParseJsonPointer(pointers[c], &tokens) || tokens.size() != 1) return nullptr;
     const std::string& key = tokens[0];
-    if (key.empty() || key.size() > 15) return nullptr;
+    if (key.empty() || key.size() > 13) return nullptr;
     for (char ch : key) {
       if (ch < 0x20 || ch > 0x7e || ch == '"' || ch == '\\') return nullptr;
     }
     Key k{};
-    const std::string text = key + '"';
-    char bytes[16] = {};
-    char mask[16] = {};
-    std::memcpy(bytes, text.data(), text.size());
-    std::memset(mask, 0xff, text.size());
-    std::memcpy(k.word, bytes, 16);
-    std::memcpy(k.mask, mask, 16);
-    k.len = static_cast<uint32_t>(text.size());
+    k.quoted = MakeWords('"' + key + "\":");
+    k.text = MakeWords(key + '"');
     k.numbers = numbers[c];
     for (const Key& other : r->keys_) {
-      if (std::memcmp(&other, &k, sizeof(k.word) + sizeof(k.mask)) == 0) return nullptr;
+      if (other.text.len == k.text.len && Matches(key.c_str(), other.text.word, k.text.mask)) {
+        return nullptr;
+      }
     }
     r->keys_.push_back(k);
   }
@@ -132,14 +144,9 @@ std::unique_ptr<NdjsonFlatReader> NdjsonFlatReader::Make(const std::vector<std::
 
 int NdjsonFlatReader::FindKey(const char* p, const char* q) const {
   const size_t len = static_cast<size_t>(q - p) + 1;  // with the quote
-  if (len > 16) return -1;
-  const uint64_t a = Load64(p);
-  const uint64_t b = Load64(p + 8);
   for (size_t c = 0; c < keys_.size(); ++c) {
-    const Key& k = keys_[c];
-    if (k.len == len && ((a ^ k.word[0]) & k.mask[0]) == 0 && ((b ^ k.word[1]) & k.mask[1]) == 0) {
-      return static_cast<int>(c);
-    }
+    const Words& k = keys_[c].text;
+    if (k.len == len && Matches(p, k.word, k.mask)) return static_cast<int>(c);
   }
   return -1;
 }
@@ -153,22 +160,22 @@ const char* NdjsonFlatReader::ParseObject(const char* p, CsvFieldSpan* fields,
   ++p;  // the '{'
   if (!Consume(p, '}')) {
     while (true) {
-      if (!Consume(p, '"')) return nullptr;
-      // The key: first the hinted one, compared with its closing quote in two words.
+      // The key: first the hinted one, compared with its quotes and the colon in two
+      // words.
       size_t col;
       const Key* k = hint < num_keys ? &keys_[hint] : nullptr;
-      if (k != nullptr && ((Load64(p) ^ k->word[0]) & k->mask[0]) == 0 &&
-          ((Load64(p + 8) ^ k->word[1]) & k->mask[1]) == 0) {
+      if (k != nullptr && Matches(p, k->quoted.word, k->quoted.mask)) {
         col = hint;
-        p += k->len;
+        p += k->quoted.len;
       } else {
+        if (*p++ != '"') return nullptr;
         const char* q = StringEnd(p);
         if (q == nullptr) return nullptr;
         const int found = FindKey(p, q);
         col = found < 0 ? num_keys : static_cast<size_t>(found);
         p = q + 1;
+        if (!Consume(p, ':')) return nullptr;
       }
-      if (!Consume(p, ':')) return nullptr;
       if (IsBlank(*p)) p = SkipBlanks(p);
       CsvFieldSpan* span = &unwanted;
       if (col < num_keys) {
@@ -206,7 +213,10 @@ const char* NdjsonFlatReader::ParseObject(const char* p, CsvFieldSpan* fields,
       } else {
         return nullptr;  // an object, an array, a wanted true or false, or not JSON
       }
-      if (Consume(p, ',')) continue;
+      if (Consume(p, ',')) {
+        if (IsBlank(*p)) p = SkipBlanks(p);
+        continue;
+      }
       if (!Consume(p, '}')) return nullptr;
       break;
     }

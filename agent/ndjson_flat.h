@@ -33,7 +33,7 @@ class NdjsonFlatReader {
  public:
   // One column per pointer: the top-level key it names, and whether a number may be its
   // value (a float or int field, or a timestamp not parsed as ISO 8601). Returns nullptr
-  // when the fast path cannot serve the pointers: one that is not a single key of 1 to 15
+  // when the fast path cannot serve the pointers: one that is not a single key of 1 to 13
   // bytes of printable ASCII without '"' or '\', the same key twice, or more than 64.
   static std::unique_ptr<NdjsonFlatReader> Make(const std::vector<std::string>& pointers,
                                                 const std::vector<bool>& numbers,
@@ -50,15 +50,20 @@ class NdjsonFlatReader {
   size_t columns() const { return keys_.size(); }
 
  private:
-  // A key and its closing quote, up to 16 bytes, as two little-endian words and masks.
-  struct Key {
+  // Bytes to compare in two little-endian words: text[0, len) where mask is 0xff.
+  struct Words {
     uint64_t word[2];
     uint64_t mask[2];
-    uint32_t len;  // with the quote
+    uint32_t len;
+  };
+  struct Key {
+    Words quoted;  // the key with its quotes and the colon: "key":
+    Words text;    // the key and its closing quote: key"
     bool numbers;
   };
 
   NdjsonFlatReader() = default;
+  static Words MakeWords(const std::string& text);  // REQUIRES: text.size() <= 16
   // The line from `p` (its first byte after blanks, a '{') into fields[0, keys_.size());
   // returns its LF, or nullptr when the line is not taken (the fields are then garbage).
   const char* ParseObject(const char* p, CsvFieldSpan* fields, const char* data) const;

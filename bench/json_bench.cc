@@ -10,6 +10,8 @@
 //                                 mostly an unclosed string: the fallback's worst case)
 //   BM_NdjsonParseNested/many:*   the readings nested one level ({"sensor": {...}}) and
 //                                 read by JSON pointers (/sensor/temp ...)
+//   BM_NdjsonFlatRead             the fast path's reader alone (agent/ndjson_flat.h): the
+//                                 lines into field spans, nothing cast
 //   BM_JsonArrayParse             the same records as one JSON array (input.format json)
 //   BM_NdjsonPipeline/dirty:0/fast:1  JobPipeline::RunNdjsonChunk: parse, cast (ISO 8601
 //                                 timestamp, 3 floats, a string), drop_null and range;
@@ -35,6 +37,7 @@
 
 #include "agent/job_pipeline.h"
 #include "agent/json_array_reader.h"
+#include "agent/ndjson_flat.h"
 #include "agent/ndjson_reader.h"
 #include "bench/bench_data.h"
 
@@ -150,6 +153,31 @@ void BM_NdjsonParseNested(benchmark::State& state) {
               {"/ts", "/device", "/sensor/temp", "/sensor/hum", "/sensor/pressure"});
 }
 
+// The fast path's reader alone (agent/ndjson_flat.h): the lines into field spans, 64 at a
+// time as JobPipeline::RunNdjsonFlat reads them; nothing cast.
+void BM_NdjsonFlatRead(benchmark::State& state) {
+  const std::string& data = Data();
+  auto reader = edgeline::NdjsonFlatReader::Make(kPointers, {false, false, true, true, true},
+                                                 size_t{1} << 20);
+  edgeline::CsvRecords recs;
+  size_t records = 0;
+  for (auto _ : state) {
+    records = 0;
+    for (size_t from = 0; from < data.size();) {
+      const size_t end = ChunkEnd(data, from);
+      for (size_t pos = 0; pos < end - from;) {
+        pos = reader->Read(data.data() + from, end - from, pos, 64, &recs);
+        if (recs.empty()) std::abort();  // every line of this file is taken
+        records += recs.size();
+      }
+      from = end;
+    }
+    benchmark::DoNotOptimize(records);
+  }
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * data.size()));
+  state.counters["records"] = static_cast<double>(records);
+}
+
 void BM_JsonArrayParse(benchmark::State& state) {
   const std::string& data = Array();
   edgeline::JsonArrayReader reader(kPointers, size_t{1} << 20);
@@ -250,6 +278,7 @@ void BM_SimdjsonBare(benchmark::State& state) {
 BENCHMARK(BM_NdjsonParse)->ArgName("many")->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_NdjsonParseDirty)->ArgName("many")->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_NdjsonParseNested)->ArgName("many")->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_NdjsonFlatRead)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_JsonArrayParse)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_NdjsonPipeline)
     ->ArgNames({"dirty", "fast"})
