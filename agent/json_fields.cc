@@ -138,12 +138,7 @@ JsonFieldPlan::JsonFieldPlan(const std::vector<std::string>& pointers)
       RawKey key;
       key.child = child;
       key.leaf_cell = static_cast<int32_t>(nodes_[child].leaf_cell);
-      char word[16] = {}, mask[16] = {};
-      std::memcpy(word, k.data(), k.size());
-      word[k.size()] = '"';
-      std::memset(mask, 0xff, k.size() + 1);
-      std::memcpy(key.word, word, sizeof word);
-      std::memcpy(key.mask, mask, sizeof mask);
+      key.text = KeyWords::Of(k + '"');
       node.raw_keys.push_back(key);
     }
   }
@@ -233,10 +228,7 @@ bool JsonFieldPlan::VisitObject(uint32_t id, simdjson::ondemand::object& object,
     size_t n = 0;
     for (; n < num_keys; ++n, ++k) {
       if (k == num_keys) k = 0;
-      if ((((w[0] & keys[k].mask[0]) ^ keys[k].word[0]) |
-           ((w[1] & keys[k].mask[1]) ^ keys[k].word[1])) == 0) {
-        break;
-      }
+      if (keys[k].text.Matches(w)) break;
     }
     if (n < num_keys) {
       hint = k + 1;

@@ -16,6 +16,7 @@
 #include <string_view>
 #include <vector>
 
+#include "agent/key_words.h"
 #include "agent/ndjson_reader.h"
 #include "agent/raw_cell.h"
 #include "common/job_spec.h"
@@ -62,7 +63,7 @@ class JsonFieldPlan {
   // A child with a key under 16 bytes that needs no escaping in JSON: the key and its
   // closing quote as two masked words, compared with a record's raw key.
   struct RawKey {
-    uint64_t word[2] = {}, mask[2] = {};
+    KeyWords text;           // the key and its closing quote
     uint32_t child = 0;      // node id
     int32_t leaf_cell = -1;  // the child's
   };

@@ -88,27 +88,11 @@ inline const char* NumberEnd(const char* p) {
   return p - start <= 32 ? p : nullptr;
 }
 
-inline bool Matches(const char* p, const uint64_t word[2], const uint64_t mask[2]) {
-  return ((Load64(p) ^ word[0]) & mask[0]) == 0 && ((Load64(p + 8) ^ word[1]) & mask[1]) == 0;
-}
-
 inline bool IsLiteral(const char* p, const char* word, size_t n) {
   return std::memcmp(p, word, n) == 0;
 }
 
 }  // namespace
-
-NdjsonFlatReader::Words NdjsonFlatReader::MakeWords(const std::string& text) {
-  Words w{};
-  char bytes[16] = {};
-  char mask[16] = {};
-  std::memcpy(bytes, text.data(), text.size());
-  std::memset(mask, 0xff, text.size());
-  std::memcpy(w.word, bytes, 16);
-  std::memcpy(w.mask, mask, 16);
-  w.len = static_cast<uint32_t>(text.size());
-  return w;
-}
 
 std::unique_ptr<NdjsonFlatReader> NdjsonFlatReader::Make(const std::vector<std::string>& pointers,
                                                          const std::vector<bool>& numbers,
@@ -129,14 +113,12 @@ std::unique_ptr<NdjsonFlatReader> NdjsonFlatReader::Make(const std::vector<std::
       if (ch < 0x20 || ch > 0x7e || ch == '"' || ch == '\\') return nullptr;
     }
     Key k{};
-    k.quoted = MakeWords('"' + key + "\":");
-    k.text = MakeWords(key + '"');
+    k.quoted = KeyWords::Of('"' + key + "\":");
+    k.text = KeyWords::Of(key + '"');
+    k.key_len = static_cast<uint32_t>(key.size());
     k.numbers = numbers[c];
     for (const Key& other : r->keys_) {
-      // (The words are zero beyond the text.)
-      if (other.text.word[0] == k.text.word[0] && other.text.word[1] == k.text.word[1]) {
-        return nullptr;
-      }
+      if (other.text == k.text) return nullptr;
     }
     r->keys_.push_back(k);
   }
@@ -144,10 +126,10 @@ std::unique_ptr<NdjsonFlatReader> NdjsonFlatReader::Make(const std::vector<std::
 }
 
 int NdjsonFlatReader::FindKey(const char* p, const char* q) const {
-  const size_t len = static_cast<size_t>(q - p) + 1;  // with the quote
+  const size_t len = static_cast<size_t>(q - p);
   for (size_t c = 0; c < keys_.size(); ++c) {
-    const Words& k = keys_[c].text;
-    if (k.len == len && Matches(p, k.word, k.mask)) return static_cast<int>(c);
+    const Key& k = keys_[c];
+    if (k.key_len == len && k.text.MatchesAt(p)) return static_cast<int>(c);
   }
   return -1;
 }
@@ -165,9 +147,9 @@ const char* NdjsonFlatReader::ParseObject(const char* p, CsvFieldSpan* fields,
       // words.
       size_t col;
       const Key* k = hint < num_keys ? &keys_[hint] : nullptr;
-      if (k != nullptr && Matches(p, k->quoted.word, k->quoted.mask)) {
+      if (k != nullptr && k->quoted.MatchesAt(p)) {
         col = hint;
-        p += k->quoted.len;
+        p += k->key_len + 3;  // "key":
       } else {
         if (*p++ != '"') return nullptr;
         const char* q = StringEnd(p);

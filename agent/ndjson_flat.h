@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "agent/csv_scanner.h"
+#include "agent/key_words.h"
 
 namespace edgeline {
 
@@ -50,20 +51,14 @@ class NdjsonFlatReader {
   size_t columns() const { return keys_.size(); }
 
  private:
-  // Bytes to compare in two little-endian words: text[0, len) where mask is 0xff.
-  struct Words {
-    uint64_t word[2];
-    uint64_t mask[2];
-    uint32_t len;
-  };
   struct Key {
-    Words quoted;  // the key with its quotes and the colon: "key":
-    Words text;    // the key and its closing quote: key"
+    KeyWords quoted;   // the key with its quotes and the colon: "key":
+    KeyWords text;     // the key and its closing quote: key"
+    uint32_t key_len;  // bytes of the key alone
     bool numbers;
   };
 
   NdjsonFlatReader() = default;
-  static Words MakeWords(const std::string& text);  // REQUIRES: text.size() <= 16
   // The line from `p` (its first byte after blanks, a '{') into fields[0, keys_.size());
   // returns its LF, or nullptr when the line is not taken (the fields are then garbage).
   const char* ParseObject(const char* p, CsvFieldSpan* fields, const char* data) const;
