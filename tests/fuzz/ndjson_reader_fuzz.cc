@@ -13,10 +13,10 @@
 #include <string>
 #include <vector>
 
-#include "agent/cast.h"
 #include "agent/job_pipeline.h"
 #include "agent/json_array_reader.h"
 #include "agent/ndjson_reader.h"
+#include "tests/unit/pipeline_trace.h"
 
 namespace {
 
@@ -106,29 +106,12 @@ edgeline::JobSpec FlatSpec(const char* ts_format) {
   return spec;
 }
 
-// What the pipeline tells: batches with the position at each, rejects with their text,
-// the counters and the final position.
-std::string PipelineTrace(const edgeline::JobSpec& spec, const std::string& text, bool fast) {
-  std::string out;
-  edgeline::JobPipeline* self = nullptr;
-  edgeline::JobPipeline p(spec, [&](std::vector<edgeline::Record>&& rs) {
-    out += "batch@" + std::to_string(self->position()) + "\n";
-    for (const auto& r : rs) {
-      out += std::to_string(r.ts_ms);
-      for (const auto& v : r.values)
-        out += " " + std::to_string(v.index()) + edgeline::ValueText(v);
-      out += "\n";
-    }
-    return edgeline::Status::Ok();
-  });
-  self = &p;
-  p.set_ndjson_fast_path(fast);
-  p.set_reject_observer([&](const std::string& reason, std::string_view raw) {
-    out += reason + "@" + std::to_string(self->position()) + ":" + std::string(raw) + "\n";
-  });
+std::string FlatTrace(const edgeline::JobSpec& spec, const std::string& text, bool fast) {
+  edgeline::PipelineTrace trace(spec);
+  trace.pipeline.set_ndjson_fast_path(fast);
   std::istringstream in(text);
-  if (!p.Run(in, "fuzz").ok() || !p.Flush().ok()) __builtin_trap();
-  return out + p.counters().ToJson().dump() + "@" + std::to_string(p.position()) + "\n";
+  if (!trace.pipeline.Run(in, "fuzz").ok() || !trace.pipeline.Flush().ok()) __builtin_trap();
+  return trace.Finish();
 }
 
 void RunPipeline(const edgeline::JobSpec& spec, const std::string& text) {
@@ -164,8 +147,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   RunPipeline(array, text);
   static const edgeline::JobSpec flat[] = {FlatSpec("epoch_ms"), FlatSpec("iso8601")};
   for (const edgeline::JobSpec& spec : flat) {
-    const std::string fast = PipelineTrace(spec, text, true);
-    const std::string reference = PipelineTrace(spec, text, false);
+    const std::string fast = FlatTrace(spec, text, true);
+    const std::string reference = FlatTrace(spec, text, false);
     if (fast != reference)
       Differ("NDJSON pipeline with and without the fast path", fast, reference);
   }

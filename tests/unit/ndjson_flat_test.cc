@@ -5,9 +5,8 @@
 #include <random>
 #include <sstream>
 
-#include "agent/cast.h"
-#include "agent/job_pipeline.h"
 #include "agent/ndjson_reader.h"
+#include "tests/unit/pipeline_trace.h"
 
 using namespace edgeline;
 
@@ -187,24 +186,10 @@ JobSpec PipelineSpec(const std::string& ts, const std::string& clean) {
 // with its raw text, the counters and the final position.
 std::string Trace(const JobSpec& spec, const std::string& text, bool fast, bool stream,
                   int override_field = -1) {
-  std::string out;
-  JobPipeline* self = nullptr;
-  JobPipeline p(spec, [&](std::vector<Record>&& rs) {
-    out += "batch@" + std::to_string(self->position()) + "\n";
-    for (const Record& r : rs) {
-      out += std::to_string(r.ts_ms);
-      for (const Value& v : r.values) out += " " + std::to_string(v.index()) + ValueText(v);
-      out += "\n";
-    }
-    return Status::Ok();
-  });
-  self = &p;
+  PipelineTrace trace(spec);
+  JobPipeline& p = trace.pipeline;
   p.set_ndjson_fast_path(fast);
   p.set_field_override(override_field, "sensors/pi-9");  // an mqtt input's topic_field
-  p.set_reject_observer([&](const std::string& reason, std::string_view raw) {
-    out += "reject " + reason + "@" + std::to_string(self->position()) + ": " + std::string(raw) +
-           "\n";
-  });
   if (stream) {
     std::istringstream in(text);
     REQUIRE(p.Run(in, "stdin").ok());
@@ -218,7 +203,7 @@ std::string Trace(const JobSpec& spec, const std::string& text, bool fast, bool 
     REQUIRE(p.RunNdjsonChunk(b.data(), b.size(), static_cast<int64_t>(cut)).ok());
   }
   REQUIRE(p.Flush().ok());
-  return out + p.counters().ToJson().dump() + "@" + std::to_string(p.position()) + "\n";
+  return trace.Finish();
 }
 
 // A random NDJSON line: a flat object of values the fast path takes, with blanks of every
